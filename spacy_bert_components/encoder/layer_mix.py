@@ -1,0 +1,135 @@
+"""Token vectors from a learned scalar mix of all the encoder's layers.
+
+A frozen encoder's last layer is a poor feature for token tasks (this
+sentence-tuned MiniLM most of all); a softmax-weighted sum of every hidden
+state, scaled by a learned gamma (ELMo's scalar mix, as in the BERT paper's
+feature-based NER), recovers most of it. Each listener has its own mix, so
+every task head weighs the layers its own way.
+
+Made for a frozen encoder. When the shared transformer is trained anyway,
+the encoder gets the gradient of the last layer's share of the mix only (the
+upstream transformer takes one gradient, for its last hidden state).
+"""
+from typing import Callable, List, Optional, Tuple
+
+from spacy_transformers.align import apply_alignment
+from spacy_transformers.data_classes import TransformerData
+from spacy_transformers.layers.trfs2arrays import concat_pooling_forward
+from thinc.api import Model
+from transformers.file_utils import ModelOutput
+from thinc.types import Floats1d, Floats2d, Ragged
+
+
+def scalar_mix_trfs2arrays(
+    pooling: Model[Ragged, Floats2d],
+) -> Model[List[TransformerData], List[Floats2d]]:
+    """Pool a learned mix of all hidden states into token-aligned arrays.
+
+    pooling (Model[Ragged, Floats2d]): Reduces each token's wordpiece vectors.
+    RETURNS (Model[List[TransformerData], List[Floats2d]]): The layer.
+    """
+    return Model(
+        "scalar_mix_trfs2arrays",
+        forward,
+        layers=[pooling],
+        params={"W": None, "gamma": None},
+        dims={"nL": None},
+    )
+
+
+def _hidden_states(trf_data: TransformerData) -> Optional[list]:
+    output = trf_data.model_output
+    if "last_hidden_state" not in output:
+        return None  # an empty doc: no spans were encoded
+    states = output.get("hidden_states")
+    if not states and not trf_data.wordpieces.input_ids.any():
+        # TransformerData.zeros: the placeholder a listener gives while the
+        # pipeline is being initialized. Zeros mixed are zeros.
+        return [output["last_hidden_state"]]
+    if not states:
+        raise ValueError(
+            "A layer-mixing listener needs every hidden state of the encoder: "
+            "set `output_hidden_states = true` in the transformer's "
+            "[components.transformer.model.transformer_config]."
+        )
+    return states
+
+
+def _ensure_params(model: Model, n_layers: int) -> None:
+    if not model.has_dim("nL"):
+        model.set_dim("nL", n_layers)
+    if not model.has_param("W"):
+        model.set_param("W", model.ops.alloc1f(n_layers))
+        model.set_param("gamma", model.ops.asarray1f([1.0]))
+    if model.get_dim("nL") != n_layers:
+        raise ValueError(
+            f"The layer mix was trained on {model.get_dim('nL')} hidden states "
+            f"but the encoder gives {n_layers}: the encoder changed."
+        )
+
+
+def forward(
+    model: Model, trf_datas: List[TransformerData], is_train: bool
+) -> Tuple[List[Floats2d], Callable]:
+    pooling: Model[Ragged, Floats2d] = model.layers[0]
+    ops = model.ops
+    outputs: List[Optional[Floats2d]] = [None] * len(trf_datas)
+    kept: List[Tuple[int, list, Callable]] = []
+    aligned: List[Ragged] = []
+    probs: Optional[Floats1d] = None
+    for i, trf_data in enumerate(trf_datas):
+        states = _hidden_states(trf_data)
+        if states is None or states[0].size == 0:
+            outputs[i] = ops.alloc2f(0, 0)
+            continue
+        if len(states) == 1 and not model.has_dim("nL"):
+            outputs[i] = ops.alloc2f(len(trf_data.align.lengths), trf_data.width)
+            continue
+        _ensure_params(model, len(states))
+        if probs is None:
+            W = model.get_param("W")
+            probs = ops.softmax(W)
+        width = trf_data.width
+        flat = [ops.reshape2f(ops.asarray(h), -1, width) for h in states]
+        mixed = sum(p * h for p, h in zip(probs, flat)) * model.get_param("gamma")[0]
+        dst, get_d_src = apply_alignment(ops, trf_data.align, mixed)
+        kept.append((i, flat, get_d_src, trf_data))
+        aligned.append(dst)
+    if aligned:
+        pooled, backprop_pooling = concat_pooling_forward(pooling, aligned, is_train)
+    else:  # a batch of empty docs
+        pooled, backprop_pooling = [], lambda d_pooled: []
+    for (i, _, _, _), array in zip(kept, pooled):
+        outputs[i] = array
+
+    def backprop(d_outputs: List[Floats2d]) -> List[TransformerData]:
+        d_pooled = backprop_pooling([d_outputs[i] for i, _, _, _ in kept])
+        d_trf_datas = [
+            TransformerData(
+                wordpieces=data.wordpieces,
+                model_output=ModelOutput(last_hidden_state=data.model_output["last_hidden_state"] * 0),
+                align=data.align,
+            )
+            for data in trf_datas
+        ]
+        if kept and probs is not None:
+            gamma = model.get_param("gamma")[0]
+            d_W = ops.alloc1f(len(probs))
+            d_gamma = 0.0
+            for (i, flat, get_d_src, data), d_dst in zip(kept, d_pooled):
+                d_mixed = get_d_src(d_dst)
+                last = data.model_output["last_hidden_state"]
+                d_last = ops.reshape(d_mixed * (gamma * probs[-1]), last.shape)
+                d_trf_datas[i].model_output["last_hidden_state"] = d_last
+                # d/dp_l of gamma * sum_l p_l h_l, then through the softmax.
+                d_probs = ops.asarray1f([float((d_mixed * h).sum()) for h in flat])
+                d_gamma += float((d_probs * probs).sum())
+                d_probs = d_probs * gamma
+                d_W += probs * (d_probs - (d_probs * probs).sum())
+            model.inc_grad("W", d_W)
+            model.inc_grad("gamma", ops.asarray1f([d_gamma]))
+        # Ignored by a frozen transformer's listener; a trained one backprops
+        # the last layer's share.
+        return d_trf_datas
+
+    return outputs, backprop  # type: ignore[return-value]

@@ -1,0 +1,132 @@
+"""The encoder model: spacy-transformers' `TransformerModel`, with names
+resolved offline and, optionally, weights saved by reference.
+
+With `save_weights = false` a saved pipeline stores the encoder's name and the
+sha256 of its weights file instead of the weights: loading reads them from the
+installed encoder package and refuses when the hash differs. That keeps a
+pipeline on a frozen packaged encoder small (the heads only).
+"""
+from io import BytesIO
+from typing import Callable, Dict, List, Optional
+
+import srsly
+from spacy.tokens import Doc
+from spacy_transformers.data_classes import FullTransformerBatch
+from spacy_transformers.layers.hf_shim import HFShim
+from spacy_transformers.layers.transformer_model import TransformerModel
+from spacy_transformers.layers.transformer_model import init as trf_init
+from spacy_transformers.span_getters import configure_strided_spans
+from thinc.api import Model
+
+from ..errors import EncoderNotFoundError
+from .resolve import resolve_encoder, weights_sha256
+
+# spacy-transformers' defaults for BERT-sized windows: 128 wordpiece-ish
+# tokens with 32 of overlap, so long documents are encoded window by window.
+DEFAULT_WINDOW = 128
+DEFAULT_STRIDE = 96
+
+
+def default_get_spans() -> Callable:
+    return configure_strided_spans(DEFAULT_WINDOW, DEFAULT_STRIDE)
+
+
+class BertEncoderModel(TransformerModel):
+    """`TransformerModel` that resolves its name offline when initialized."""
+
+    def __init__(
+        self,
+        name: str,
+        get_spans: Callable,
+        tokenizer_config: dict = {},
+        transformer_config: dict = {},
+        mixed_precision: bool = False,
+        grad_scaler_config: dict = {},
+        save_weights: bool = True,
+    ) -> None:
+        super().__init__(
+            name,
+            get_spans,
+            dict(tokenizer_config),
+            dict(transformer_config),
+            mixed_precision,
+            dict(grad_scaler_config),
+        )
+        self.init = _resolving_init  # type: ignore[assignment]
+        self.attrs["encoder_name"] = name
+        if not save_weights:
+            shim = self.layers[0].shims[0]
+            # HFWrapper builds a plain HFShim; swapping its class is the one
+            # hook that changes serialization without copying HFWrapper.
+            shim.__class__ = PackagedHFShim
+            shim.encoder_name = name
+
+
+def _resolving_init(model: BertEncoderModel, X: Optional[List[Doc]] = None, Y=None):
+    if model.attrs["has_transformer"]:
+        return model
+    model.attrs["name"] = str(resolve_encoder(model.attrs["encoder_name"]))
+    return trf_init(model, X=X, Y=Y)
+
+
+class PackagedHFShim(HFShim):
+    """HFShim that saves a reference to packaged weights instead of them."""
+
+    encoder_name: str = "default"
+
+    def to_bytes(self) -> bytes:
+        msg = srsly.msgpack_loads(super().to_bytes())
+        if self._hfmodel.transformer is not None:
+            model_dir = resolve_encoder(self.encoder_name)
+            msg["state"] = b""
+            msg["packaged_encoder"] = {
+                "name": self.encoder_name,
+                "sha256": weights_sha256(model_dir),
+            }
+        return srsly.msgpack_dumps(msg)
+
+    def from_bytes(self, bytes_data: bytes) -> "PackagedHFShim":
+        msg = srsly.msgpack_loads(bytes_data)
+        ref: Optional[Dict[str, str]] = msg.pop("packaged_encoder", None)
+        if ref is not None:
+            model_dir = resolve_encoder(ref["name"])
+            found = weights_sha256(model_dir)
+            if found != ref["sha256"]:
+                raise EncoderNotFoundError(
+                    f"This pipeline was trained on encoder {ref['name']!r} with "
+                    f"weights sha256 {ref['sha256']}, but the installed weights "
+                    f"in {model_dir} hash to {found}. Install the encoder "
+                    "version the pipeline was trained with."
+                )
+            msg["state"] = _state_bytes(str(model_dir))
+            self.encoder_name = ref["name"]
+        return super().from_bytes(srsly.msgpack_dumps(msg))
+
+
+def _state_bytes(model_dir: str) -> bytes:
+    import torch
+    from transformers import AutoModel
+
+    filelike = BytesIO()
+    torch.save(AutoModel.from_pretrained(model_dir).state_dict(), filelike)
+    return filelike.getvalue()
+
+
+def build_encoder_model(
+    name: str,
+    get_spans: Optional[Callable],
+    tokenizer_config: dict,
+    transformer_config: dict,
+    mixed_precision: bool,
+    grad_scaler_config: dict,
+    save_weights: bool,
+) -> Model[List[Doc], FullTransformerBatch]:
+    return BertEncoderModel(
+        name,
+        get_spans if get_spans is not None else default_get_spans(),
+        tokenizer_config,
+        transformer_config,
+        mixed_precision,
+        grad_scaler_config,
+        save_weights,
+    )

@@ -1,0 +1,22 @@
+"""Error types with messages that say what to change."""
+
+
+class EncoderNotFoundError(ValueError):
+    """An encoder name resolves to neither an installed package, a local
+    directory nor a model already in the local Hugging Face cache."""
+
+
+class MissingUpstreamError(ValueError):
+    """A component listens for a shared `transformer` that never ran."""
+
+
+class ConversionError(ValueError):
+    """A line or record of a public data file could not be converted.
+
+    The message always names the file and the line (or record) number.
+    """
+
+    def __init__(self, path: object, line: int, message: str) -> None:
+        self.path = str(path)
+        self.line = line
+        super().__init__(f"{path}:{line}: {message}")

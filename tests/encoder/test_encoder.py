@@ -1,0 +1,141 @@
+"""The shared encoder, listeners and the layer mix on the tiny BERT."""
+import pickle
+
+import numpy
+import pytest
+import spacy
+from spacy.training import Example
+
+from spacy_bert_components.errors import EncoderNotFoundError, MissingUpstreamError
+
+from ..util import blank_with_encoder, encoder_config, listener_config
+
+TEXTS = ["Angela Merkel visited Paris.", "", "Hi", "The film was wonderful. I loved it!"]
+
+
+def test_transformer_pipe_runs(tiny_bert):
+    nlp = blank_with_encoder(tiny_bert)
+    nlp.initialize()
+    docs = list(nlp.pipe(TEXTS, batch_size=2))
+    assert [len(d) for d in docs] == [len(nlp.make_doc(t)) for t in TEXTS]
+    assert docs[0]._.trf_data.width == 32
+
+
+def test_default_encoder_runs_offline():
+    nlp = spacy.blank("en")
+    nlp.add_pipe("transformer", config={"model": {"@architectures": "spacy-bert-components.Encoder.v1"}})
+    nlp.initialize()
+    docs = list(nlp.pipe(["Paris is lovely in spring.", "A second, longer text about Berlin."]))
+    assert docs[1]._.trf_data.width == 384
+
+
+def test_unknown_encoder_fails_at_initialize():
+    nlp = spacy.blank("en")
+    nlp.add_pipe("transformer", config={"model": {"@architectures": "spacy-bert-components.Encoder.v1", "name": "nobody/nothing"}})
+    with pytest.raises(EncoderNotFoundError):
+        nlp.initialize()
+
+
+def _train_textcat(nlp, n_iter=5):
+    examples = [
+        Example.from_dict(nlp.make_doc("good great lovely"), {"cats": {"POS": 1.0, "NEG": 0.0}}),
+        Example.from_dict(nlp.make_doc("bad awful dull"), {"cats": {"POS": 0.0, "NEG": 1.0}}),
+    ]
+    optimizer = nlp.initialize(lambda: examples)
+    for _ in range(n_iter):
+        losses = {}
+        nlp.update(examples, sgd=optimizer, losses=losses)
+    return losses
+
+
+@pytest.mark.parametrize("mix_layers", [False, True])
+def test_listener_feeds_a_head(tiny_bert, mix_layers):
+    nlp = blank_with_encoder(tiny_bert, hidden_states=mix_layers)
+    nlp.add_pipe(
+        "textcat",
+        config={"model": {"@architectures": "spacy.TextCatReduce.v1", "exclusive_classes": True,
+                          "use_reduce_first": False, "use_reduce_last": False, "use_reduce_max": False,
+                          "use_reduce_mean": True, "tok2vec": listener_config(mix_layers=mix_layers)}},
+    )
+    losses = _train_textcat(nlp)
+    assert losses["textcat"] >= 0
+    doc = nlp("good great lovely")
+    assert set(doc.cats) == {"POS", "NEG"}
+    assert nlp("").cats is not None
+
+
+def test_layer_mix_learns_its_weights(tiny_bert):
+    nlp = blank_with_encoder(tiny_bert, hidden_states=True)
+    nlp.add_pipe(
+        "textcat",
+        config={"model": {"@architectures": "spacy.TextCatReduce.v1", "exclusive_classes": True,
+                          "use_reduce_first": False, "use_reduce_last": False, "use_reduce_max": False,
+                          "use_reduce_mean": True, "tok2vec": listener_config(mix_layers=True)}},
+    )
+    # A frozen encoder: annotating, not updated; only the head and mix learn.
+    examples = [
+        Example.from_dict(nlp.make_doc("good great lovely"), {"cats": {"POS": 1.0, "NEG": 0.0}}),
+        Example.from_dict(nlp.make_doc("bad awful dull"), {"cats": {"POS": 0.0, "NEG": 1.0}}),
+    ]
+    optimizer = nlp.initialize(lambda: examples)
+    trf_before = nlp.get_pipe("transformer").model.to_bytes()
+    for _ in range(5):
+        nlp.update(examples, sgd=optimizer, exclude=["transformer"], annotates=["transformer"])
+    mix = [n for n in nlp.get_pipe("textcat").model.walk() if n.name == "scalar_mix_trfs2arrays"][0]
+    assert not numpy.allclose(mix.get_param("W"), 0.0)
+    assert nlp.get_pipe("transformer").model.to_bytes() == trf_before
+
+
+def test_layer_mix_without_hidden_states_names_the_setting(tiny_bert):
+    nlp = blank_with_encoder(tiny_bert, hidden_states=False)
+    nlp.add_pipe("textcat", config={"model": {"@architectures": "spacy.TextCatReduce.v1", "exclusive_classes": True,
+                                              "use_reduce_first": False, "use_reduce_last": False, "use_reduce_max": False,
+                                              "use_reduce_mean": True, "tok2vec": listener_config(mix_layers=True)}})
+    with pytest.raises(ValueError, match="output_hidden_states"):
+        _train_textcat(nlp, n_iter=1)
+
+
+def test_listener_without_transformer_says_what_to_add():
+    nlp = spacy.blank("en")
+    nlp.add_pipe("textcat", config={"model": {"@architectures": "spacy.TextCatReduce.v1", "exclusive_classes": True,
+                                              "use_reduce_first": False, "use_reduce_last": False, "use_reduce_max": False,
+                                              "use_reduce_mean": True, "tok2vec": listener_config()}})
+    nlp.get_pipe("textcat").add_label("POS")
+    nlp.get_pipe("textcat").add_label("NEG")
+    with pytest.raises(MissingUpstreamError, match="add_pipe\\('transformer'"):
+        nlp.initialize()
+        nlp("some text")
+
+
+def test_weights_saved_by_reference_are_small_and_checked(tiny_bert, tmp_path):
+    nlp = spacy.blank("en")
+    nlp.add_pipe("transformer", config=encoder_config(tiny_bert, save_weights=False))
+    nlp.initialize()
+    before = nlp("Paris is lovely.")._.trf_data.model_output.last_hidden_state
+    by_ref = nlp.get_pipe("transformer").model.to_bytes()
+    nlp_full = spacy.blank("en")
+    nlp_full.add_pipe("transformer", config=encoder_config(tiny_bert))
+    nlp_full.initialize()
+    assert len(by_ref) < len(nlp_full.get_pipe("transformer").model.to_bytes())
+    nlp.to_disk(tmp_path / "p")
+    loaded = spacy.load(tmp_path / "p")
+    after = loaded("Paris is lovely.")._.trf_data.model_output.last_hidden_state
+    numpy.testing.assert_allclose(before, after, rtol=1e-5, atol=1e-5)
+    again = pickle.loads(pickle.dumps(loaded))
+    assert again("Paris is lovely.")._.trf_data.width == 32
+
+
+def test_weights_by_reference_refuse_other_weights(tiny_bert, tmp_path):
+    import shutil
+
+    from spacy_bert_components.encoder.tiny_bert import build_tiny_bert
+
+    encoder_dir = tmp_path / "enc"
+    shutil.copytree(tiny_bert, encoder_dir)
+    nlp = spacy.blank("en")
+    nlp.add_pipe("transformer", config=encoder_config(str(encoder_dir), save_weights=False))
+    nlp.initialize()
+    nlp.to_disk(tmp_path / "p")
+    build_tiny_bert(encoder_dir, seed=1)  # other weights under the same name
+    with pytest.raises(EncoderNotFoundError, match="sha256"):
+        spacy.load(tmp_path / "p")

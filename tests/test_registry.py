@@ -1,0 +1,36 @@
+"""Every name this package registers through entry points resolves."""
+from importlib.metadata import distribution
+
+import pytest
+from spacy.util import registry
+
+REGISTRY_OF_GROUP = {
+    "spacy_architectures": "architectures",
+    "spacy_misc": "misc",
+    "spacy_scorers": "scorers",
+    "spacy_readers": "readers",
+}
+
+
+def _entry_points():
+    eps = distribution("spacy-bert-components").entry_points
+    return [ep for ep in eps if ep.group.startswith("spacy_")]
+
+
+def test_entry_points_declared():
+    groups = {ep.group for ep in _entry_points()}
+    assert "spacy_architectures" in groups
+    assert "spacy_misc" in groups
+
+
+@pytest.mark.parametrize("ep", _entry_points(), ids=lambda ep: f"{ep.group}:{ep.name}")
+def test_entry_point_resolves(ep):
+    target = ep.load()
+    assert callable(target)
+    if ep.group == "spacy_factories":
+        import spacy
+
+        nlp = spacy.blank("en")
+        assert ep.name in nlp.factory_names
+    else:
+        assert registry.get(REGISTRY_OF_GROUP[ep.group], ep.name) is not None
