@@ -22,8 +22,9 @@ INSTALL_REQUIRES = [
     "rouge-score>=0.1.2",
 ]
 
-ENTRY_POINTS = {
-    "console_scripts": ["spacy-bert = spacy_bert_components.cli.main:main"],
+# Entry points, one block per subpackage, merged below. spaCy finds every
+# factory, architecture, scorer and reader through these: no `--code` needed.
+ENCODER_ENTRY_POINTS = {
     "spacy_architectures": [
         "spacy-bert-components.Encoder.v1 = spacy_bert_components.encoder.architectures:build_encoder_v1",
         "spacy-bert-components.Listener.v1 = spacy_bert_components.encoder.architectures:build_listener_v1",
@@ -32,10 +33,30 @@ ENTRY_POINTS = {
     "spacy_misc": [
         "spacy-bert-components.default_encoder.v1 = spacy_bert_components.encoder.architectures:default_encoder_v1",
     ],
-    "spacy_factories": [],
-    "spacy_scorers": [],
-    "spacy_readers": [],
 }
+NER_ENTRY_POINTS: dict = {}
+SENTIMENT_ENTRY_POINTS: dict = {}
+SRL_ENTRY_POINTS: dict = {}
+SUMMARIZATION_ENTRY_POINTS: dict = {}
+DEFAULT_PIPELINE_ENTRY_POINTS: dict = {}
+
+
+def merge_entry_points(*blocks: dict) -> dict:
+    merged: dict = {"console_scripts": ["spacy-bert = spacy_bert_components.cli.main:main"]}
+    for block in blocks:
+        for group, names in block.items():
+            merged.setdefault(group, []).extend(names)
+    return merged
+
+
+ENTRY_POINTS = merge_entry_points(
+    ENCODER_ENTRY_POINTS,
+    NER_ENTRY_POINTS,
+    SENTIMENT_ENTRY_POINTS,
+    SRL_ENTRY_POINTS,
+    SUMMARIZATION_ENTRY_POINTS,
+    DEFAULT_PIPELINE_ENTRY_POINTS,
+)
 
 setup(
     name="spacy-bert-components",

@@ -11,7 +11,14 @@ import inspect
 from pathlib import Path
 from typing import Any, Callable, Dict
 
-CONVERTERS: Dict[str, str] = {}
+CONVERTERS: Dict[str, str] = {
+    # NER
+    "conll03": "spacy_bert_components.ner.convert:conll03_to_docbin",
+    # sentiment
+    "sst2": "spacy_bert_components.sentiment.convert:sst2_to_docbin",
+    # SRL
+    # summarization
+}
 
 
 def get_converter(name: str) -> Callable[..., Dict[str, int]]:
