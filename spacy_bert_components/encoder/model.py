@@ -11,14 +11,16 @@ from typing import Callable, Dict, List, Optional
 
 import srsly
 from spacy.tokens import Doc
-from spacy_transformers.data_classes import FullTransformerBatch
+from spacy_transformers.data_classes import FullTransformerBatch, TransformerData
 from spacy_transformers.layers.hf_shim import HFShim
 from spacy_transformers.layers.transformer_model import TransformerModel
+from spacy_transformers.layers.transformer_model import forward as trf_forward
 from spacy_transformers.layers.transformer_model import init as trf_init
 from spacy_transformers.span_getters import configure_strided_spans
 from thinc.api import Model
 
 from ..errors import EncoderNotFoundError
+from .cache import EncoderOutputCache, cache_budget_mb, split_cached
 from .resolve import resolve_encoder, weights_sha256
 
 # spacy-transformers' defaults for BERT-sized windows: 128 wordpiece-ish
@@ -53,7 +55,10 @@ class BertEncoderModel(TransformerModel):
             dict(grad_scaler_config),
         )
         self.init = _resolving_init  # type: ignore[assignment]
+        self._func = _caching_forward  # type: ignore[assignment]
         self.attrs["encoder_name"] = name
+        self.attrs["save_weights"] = save_weights
+        self.attrs["output_cache"] = None
         if not save_weights:
             shim = self.layers[0].shims[0]
             # HFWrapper builds a plain HFShim; swapping its class is the one
@@ -66,7 +71,34 @@ def _resolving_init(model: BertEncoderModel, X: Optional[List[Doc]] = None, Y=No
     if model.attrs["has_transformer"]:
         return model
     model.attrs["name"] = str(resolve_encoder(model.attrs["encoder_name"]))
+    # Initialized here, so being trained; weights by reference, so frozen:
+    # the one case where caching outputs is both safe and worth it.
+    budget = cache_budget_mb()
+    if not model.attrs["save_weights"] and budget > 0:
+        model.attrs["output_cache"] = EncoderOutputCache(budget)
     return trf_init(model, X=X, Y=Y)
+
+
+def _caching_forward(model: BertEncoderModel, docs: List[Doc], is_train: bool):
+    cache: Optional[EncoderOutputCache] = model.attrs.get("output_cache")
+    if is_train or cache is None or not docs:
+        return trf_forward(model, docs, is_train)
+    keys, found, missing = split_cached(cache, docs)
+    for i in [i for i in missing if not len(docs[i])]:
+        found[i] = TransformerData.empty()  # nothing to encode (cf. Transformer.predict)
+    missing = [i for i in missing if len(docs[i])]
+    if missing:
+        encoded, _ = trf_forward(model, [docs[i] for i in missing], False)
+        for i, data in zip(missing, encoded.doc_data):
+            cache.put(keys[i], data)
+            found[i] = data
+    batch = FullTransformerBatch.empty(len(docs))
+    batch.cached_doc_data = found  # what set_annotations and listeners read
+    return batch, _no_backprop
+
+
+def _no_backprop(d_output):
+    raise ValueError("The encoder output cache is for prediction only.")
 
 
 class PackagedHFShim(HFShim):

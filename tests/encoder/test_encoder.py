@@ -139,3 +139,28 @@ def test_weights_by_reference_refuse_other_weights(tiny_bert, tmp_path):
     build_tiny_bert(encoder_dir, seed=1)  # other weights under the same name
     with pytest.raises(EncoderNotFoundError, match="sha256"):
         spacy.load(tmp_path / "p")
+
+
+def test_frozen_encoder_caches_outputs_only_when_trained(tiny_bert, tmp_path):
+    nlp = spacy.blank("en")
+    nlp.add_pipe("transformer", config=encoder_config(tiny_bert, hidden_states=True, save_weights=False))
+    nlp.initialize()
+    model = nlp.get_pipe("transformer").model
+    cache = model.attrs["output_cache"]
+    first = [d._.trf_data for d in nlp.pipe(TEXTS, batch_size=3)]
+    assert cache.misses >= 3 and cache.hits == 0
+    second = [d._.trf_data for d in nlp.pipe(list(reversed(TEXTS)), batch_size=2)]
+    assert cache.hits >= 3
+    for a, b in zip(first, reversed(second)):
+        if len(a.model_output):
+            numpy.testing.assert_allclose(a.model_output.last_hidden_state, b.model_output.last_hidden_state, atol=1e-2)
+            assert len(b.model_output.hidden_states) == 3
+    nlp.to_disk(tmp_path / "p")
+    assert spacy.load(tmp_path / "p").get_pipe("transformer").model.attrs["output_cache"] is None
+
+
+def test_fine_tuned_encoder_never_caches(tiny_bert):
+    nlp = spacy.blank("en")
+    nlp.add_pipe("transformer", config=encoder_config(tiny_bert))
+    nlp.initialize()
+    assert nlp.get_pipe("transformer").model.attrs["output_cache"] is None
