@@ -1,0 +1,207 @@
+"""From docs to typed Arrow rows: the output schema of `spacy-bert annotate`
+and the plain function that annotates one block of texts (no Ray in here).
+
+The annotations are read through the contracts the components honour:
+entities from `doc.ents`; sentiment from `doc.cats` ({label: prob}) and
+`doc.sentiment` (polarity in [-1, 1]); semantic roles from `doc._.srl`
+(frames with `.predicate` (Span), `.roleset` (Optional[str]) and
+`.arguments` (list of (role, Span))); summaries from `doc.spans["summary"]`
+with the sentence scores in `doc.spans["summary"].attrs["scores"]`.
+"""
+from dataclasses import asdict, dataclass
+from typing import Any, Dict, Iterable, List, Optional
+
+import pyarrow as pa
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from .inputs import READ_SCHEMA, SOURCE_TYPE
+
+SUMMARY_KEY = "summary"
+SRL_FACTORY = "bert_srl"
+SUMMARIZER_FACTORY = "bert_summarizer"
+
+ENT_TYPE = pa.struct(
+    [("start_char", pa.int32()), ("end_char", pa.int32()), ("label", pa.string()), ("text", pa.string())]
+)
+SENTIMENT_TYPE = pa.struct(
+    [
+        ("label", pa.string()),
+        ("score", pa.float32()),
+        ("probs", pa.list_(pa.struct([("label", pa.string()), ("prob", pa.float32())]))),
+    ]
+)
+PREDICATE_TYPE = pa.struct(
+    [("start_char", pa.int32()), ("end_char", pa.int32()), ("text", pa.string()), ("roleset", pa.string())]
+)
+ARGUMENT_TYPE = pa.struct(
+    [("role", pa.string()), ("start_char", pa.int32()), ("end_char", pa.int32()), ("text", pa.string())]
+)
+SRL_TYPE = pa.struct([("predicate", PREDICATE_TYPE), ("arguments", pa.list_(ARGUMENT_TYPE))])
+SUMMARY_TYPE = pa.struct(
+    [("start_char", pa.int32()), ("end_char", pa.int32()), ("text", pa.string()), ("score", pa.float32())]
+)
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """Which annotation columns a pipeline produces."""
+
+    ents: bool = False
+    sentiment: bool = False
+    srl: bool = False
+    summary: bool = False
+
+    def names(self) -> List[str]:
+        return [name for name, present in asdict(self).items() if present]
+
+
+def spec_from_components(components: Iterable[Dict[str, Any]]) -> ColumnSpec:
+    """components (Iterable[Dict[str, Any]]): For each pipe, its "factory" and
+    "assigns" (as in `FactoryMeta`).
+    RETURNS (ColumnSpec): ents if a pipe assigns doc.ents, sentiment if one
+    assigns doc.cats, srl / summary if a bert_srl / bert_summarizer exists.
+    """
+    ents = sentiment = srl = summary = False
+    for component in components:
+        assigns = set(component.get("assigns") or ())
+        ents = ents or "doc.ents" in assigns
+        sentiment = sentiment or "doc.cats" in assigns
+        srl = srl or component.get("factory") == SRL_FACTORY
+        summary = summary or component.get("factory") == SUMMARIZER_FACTORY
+    return ColumnSpec(ents=ents, sentiment=sentiment, srl=srl, summary=summary)
+
+
+def spec_for_pipeline(nlp: Language) -> ColumnSpec:
+    """RETURNS (ColumnSpec): The columns the loaded pipeline `nlp` produces."""
+    components = []
+    for name in nlp.pipe_names:
+        meta = nlp.get_pipe_meta(name)
+        components.append({"factory": meta.factory, "assigns": meta.assigns})
+    return spec_from_components(components)
+
+
+def output_schema(spec: ColumnSpec) -> pa.Schema:
+    """RETURNS (pa.Schema): The schema of the output files for `spec`."""
+    fields = [("id", pa.string()), ("source", SOURCE_TYPE), ("n_tokens", pa.int32())]
+    if spec.ents:
+        fields.append(("ents", pa.list_(ENT_TYPE)))
+    if spec.sentiment:
+        fields.append(("sentiment", SENTIMENT_TYPE))
+    if spec.srl:
+        fields.append(("srl", pa.list_(SRL_TYPE)))
+    if spec.summary:
+        fields.append(("summary", pa.list_(SUMMARY_TYPE)))
+    fields.append(("error", pa.string()))
+    return pa.schema(fields)
+
+
+def worker_schema(spec: ColumnSpec) -> pa.Schema:
+    """RETURNS (pa.Schema): The output schema plus the block name and row
+    index, which the writer uses to put each block back together."""
+    schema = output_schema(spec)
+    return pa.schema([READ_SCHEMA.field("block"), READ_SCHEMA.field("index")] + list(schema))
+
+
+def _span(span: Any) -> Dict[str, Any]:
+    return {"start_char": span.start_char, "end_char": span.end_char, "text": span.text}
+
+
+def _frame(frame: Any) -> Dict[str, Any]:
+    predicate = dict(_span(frame.predicate), roleset=getattr(frame, "roleset", None))
+    arguments = [dict(_span(span), role=str(role)) for role, span in frame.arguments]
+    return {"predicate": predicate, "arguments": arguments}
+
+
+def doc_row(doc: Doc, spec: ColumnSpec) -> Dict[str, Any]:
+    """doc (Doc): An annotated doc.
+    spec (ColumnSpec): The columns to fill.
+    RETURNS (Dict[str, Any]): The annotation fields of the doc's output row.
+    """
+    row: Dict[str, Any] = {"n_tokens": len(doc), "error": None}
+    if spec.ents:
+        row["ents"] = [dict(_span(ent), label=ent.label_) for ent in doc.ents]
+    if spec.sentiment:
+        if doc.cats:
+            best = max(doc.cats, key=doc.cats.get)
+            row["sentiment"] = {
+                "label": best,
+                "score": float(doc.sentiment),
+                "probs": [{"label": label, "prob": float(prob)} for label, prob in doc.cats.items()],
+            }
+        else:
+            row["sentiment"] = None
+    if spec.srl:
+        frames = doc._.srl if Doc.has_extension("srl") else None
+        row["srl"] = [_frame(frame) for frame in (frames or [])]
+    if spec.summary:
+        if SUMMARY_KEY in doc.spans:
+            group = doc.spans[SUMMARY_KEY]
+            scores = list(group.attrs.get("scores") or [])
+            row["summary"] = [
+                dict(_span(span), score=float(scores[i]) if i < len(scores) else None) for i, span in enumerate(group)
+            ]
+        else:
+            row["summary"] = []
+    return row
+
+
+def _pipe_safely(nlp: Language, texts: List[str], batch_size: int) -> List[Any]:
+    """RETURNS (List[Union[Doc, Exception]]): One doc per text; when a batch
+    fails, its texts are retried one by one so that one bad text costs only
+    its own row."""
+    results: List[Any] = []
+    for start in range(0, len(texts), batch_size):
+        chunk = texts[start : start + batch_size]
+        try:
+            docs = list(nlp.pipe(chunk, batch_size=batch_size))
+        except Exception:
+            for text in chunk:
+                try:
+                    results.append(nlp(text))
+                except Exception as err:  # noqa: BLE001 - one row, not the run
+                    results.append(err)
+        else:
+            results.extend(docs)
+    return results
+
+
+def annotate_table(
+    nlp: Language, table: pa.Table, spec: ColumnSpec, *, batch_size: int = 32, max_chars: Optional[int] = None
+) -> pa.Table:
+    """Annotate one block of rows read by `inputs.read_block`.
+
+    nlp (Language): The pipeline.
+    table (pa.Table): Rows of READ_SCHEMA.
+    spec (ColumnSpec): The annotation columns to fill.
+    batch_size (int): Docs per `nlp.pipe` batch.
+    max_chars (Optional[int]): Longer texts become error rows.
+    RETURNS (pa.Table): One row per input row, of `worker_schema(spec)`.
+    """
+    if max_chars is not None and nlp.max_length < max_chars:
+        nlp.max_length = max_chars
+    data = table.to_pydict()
+    n = table.num_rows
+    errors: List[Optional[str]] = list(data["error"])
+    todo: List[int] = []
+    for i in range(n):
+        if errors[i] is not None:
+            continue
+        text = data["text"][i]
+        if not text.strip():
+            errors[i] = "empty text: nothing but whitespace" if text else "empty text"
+        elif max_chars is not None and len(text) > max_chars:
+            errors[i] = f"too long: {len(text)} characters, the limit (--max-chars) is {max_chars}"
+        else:
+            todo.append(i)
+    rows: List[Dict[str, Any]] = [{"n_tokens": None, "error": errors[i]} for i in range(n)]
+    for i, doc in zip(todo, _pipe_safely(nlp, [data["text"][i] for i in todo], batch_size)):
+        if isinstance(doc, Exception):
+            rows[i] = {"n_tokens": None, "error": f"annotation failed: {type(doc).__name__}: {doc}"}
+        else:
+            rows[i] = doc_row(doc, spec)
+    schema = worker_schema(spec)
+    columns = {name: [row.get(name) for row in rows] for name in schema.names if name not in data or name in ("n_tokens", "error")}
+    for name in ("block", "index", "id", "source"):
+        columns[name] = data[name]
+    return pa.table({name: columns[name] for name in schema.names}, schema=schema)

@@ -1,0 +1,31 @@
+"""`--local`: read, annotate and hand back blocks in this process, no Ray."""
+from typing import Iterator, List, Optional
+
+import pyarrow as pa
+
+from .columns import ColumnSpec, annotate_table
+from .inputs import Block, ReadOptions, read_block
+from .model import load_pipeline
+
+
+def run_local(
+    blocks: List[Block],
+    read_options: ReadOptions,
+    spec: ColumnSpec,
+    *,
+    model: Optional[str],
+    batch_size: int,
+    max_chars: Optional[int],
+    gpus_per_worker: float = 0.0,
+) -> Iterator[pa.Table]:
+    """Yield the annotated rows of each block, in order.
+
+    RETURNS (Iterator[pa.Table]): Tables of `columns.worker_schema(spec)`.
+    """
+    if gpus_per_worker > 0:
+        import spacy
+
+        spacy.require_gpu()
+    nlp = load_pipeline(model)
+    for block in blocks:
+        yield annotate_table(nlp, read_block(block, read_options), spec, batch_size=batch_size, max_chars=max_chars)

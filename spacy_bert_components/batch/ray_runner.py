@@ -1,0 +1,201 @@
+"""The Ray layer, and only wiring: read blocks (a Ray Data datasource, one
+read task per block) -> `map_batches` over a pool of annotator actors -> the
+driver, which writes each block. Each actor loads the pipeline itself: no
+pipeline travels through the object store, only Arrow tables.
+"""
+import functools
+import logging
+import os
+from contextlib import contextmanager
+from typing import Any, Dict, Iterator, List, Optional
+
+import pyarrow as pa
+from ray.data import Datasource, ReadTask
+from ray.data.block import BlockMetadata
+
+from .columns import ColumnSpec, annotate_table, spec_for_pipeline
+from .inputs import READ_SCHEMA, Block, ReadOptions, read_block
+
+# Read tasks are light (a few ms of I/O per block). Reserving a whole CPU for
+# each would leave none for them once the actors hold the cores, and the run
+# hangs on a small machine: both take fractions.
+READ_TASK_CPUS = 0.05
+DEFAULT_OBJECT_STORE_BYTES = 512 * 1024 * 1024
+
+
+def quiet_ray_environment(*, local_cluster: bool) -> None:
+    """Ray's own noise off unless the user asked for it: usage stats, and
+    for a cluster this command starts, token authentication (Ray >= 2.5x
+    writes a token file to ~/.ray/auth_token on every new local cluster).
+    Variables the user set are kept."""
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    # Workers fork after the driver may have used a fast tokenizer.
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    if local_cluster:
+        os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+
+
+@contextmanager
+def ray_session(
+    *, address: Optional[str], num_cpus: Optional[float] = None, object_store_memory: Optional[int] = None
+) -> Iterator[None]:
+    """Connect to `address`, or start a local Ray that is stopped on exit.
+    When Ray is already initialized in this process (tests), it is used and
+    left running."""
+    import ray
+
+    if ray.is_initialized():
+        yield
+        return
+    quiet_ray_environment(local_cluster=address is None)
+    kwargs: Dict[str, Any] = {
+        "include_dashboard": False,
+        "logging_level": logging.WARNING,
+        "log_to_driver": False,
+        "configure_logging": True,
+    }
+    if address is None:
+        kwargs["num_cpus"] = num_cpus
+        kwargs["object_store_memory"] = object_store_memory or DEFAULT_OBJECT_STORE_BYTES
+    else:
+        kwargs["address"] = address
+    ray.init(**kwargs)
+    try:
+        yield
+    finally:
+        ray.shutdown()
+
+
+def quiet_ray_data() -> None:
+    """Ray Data's progress bars and per-run logs off: we report progress."""
+    from ray.data import DataContext
+
+    context = DataContext.get_current()
+    context.enable_progress_bars = False
+    context.print_on_execution_start = False
+    context.verbose_stats_logs = False
+    context.enable_operator_progress_bars = False
+    # The issue detectors warn that read tasks ask for no memory; they are
+    # small by design (one block), so the warning is noise here.
+    context.issue_detectors_config.detectors = []
+    # Ray Data logs a warning that its progress bars are off: they are, on
+    # purpose. Its real failures reach us as exceptions.
+    logging.getLogger("ray.data").setLevel(logging.ERROR)
+
+
+class BlockDatasource(Datasource):
+    """A Ray Data datasource of planned blocks: one read task per block, so
+    Ray never cuts or merges blocks and every worker can get work."""
+
+    def __init__(self, blocks: List[Block], options: ReadOptions) -> None:
+        super().__init__()
+        self.blocks = blocks
+        self.options = options
+
+    def estimate_inmemory_data_size(self) -> Optional[int]:
+        return None
+
+    def get_name(self) -> str:
+        return "AnnotateInputs"
+
+    def get_read_tasks(
+        self, parallelism: int, per_task_row_limit: Optional[int] = None, data_context: Any = None
+    ) -> List[ReadTask]:
+        tasks = []
+        for block in self.blocks:
+            metadata = BlockMetadata(
+                num_rows=block.n_rows, size_bytes=None, exec_stats=None, input_files=(block.source.path,)
+            )
+            read = functools.partial(_read_blocks, block, self.options)
+            tasks.append(ReadTask(read, metadata, schema=READ_SCHEMA))
+        return tasks
+
+
+def _read_blocks(block: Block, options: ReadOptions) -> List[pa.Table]:
+    return [read_block(block, options)]
+
+
+class Annotator:
+    """The actor of `map_batches`: loads the pipeline once, in the worker,
+    then annotates each block it is given.
+
+    model (Optional[str]): Pipeline path or package, None for the default.
+    spec (ColumnSpec): The columns the driver expects.
+    gpus (float): GPUs reserved per worker; > 0 moves spaCy to the GPU.
+    """
+
+    def __init__(
+        self,
+        model: Optional[str],
+        spec: ColumnSpec,
+        gpus: float,
+        batch_size: int,
+        max_chars: Optional[int],
+        threads: int = 1,
+    ) -> None:
+        import spacy
+        import torch
+
+        from .model import load_pipeline
+
+        # As many torch threads as whole CPUs reserved: workers must not
+        # fight over the cores they share.
+        torch.set_num_threads(max(1, threads))
+        if gpus > 0:
+            spacy.require_gpu()
+        self.nlp = load_pipeline(model)
+        found = spec_for_pipeline(self.nlp)
+        if found != spec:
+            raise RuntimeError(f"the pipeline {model} produces columns {found.names()}, expected {spec.names()}")
+        self.spec = spec
+        self.batch_size = batch_size
+        self.max_chars = max_chars
+
+    def __call__(self, batch: pa.Table) -> pa.Table:
+        return annotate_table(self.nlp, batch, self.spec, batch_size=self.batch_size, max_chars=self.max_chars)
+
+
+def run_ray(
+    blocks: List[Block],
+    read_options: ReadOptions,
+    spec: ColumnSpec,
+    *,
+    model: Optional[str],
+    workers: int,
+    cpus_per_worker: float,
+    gpus_per_worker: float,
+    batch_size: int,
+    max_chars: Optional[int],
+    annotator: type = Annotator,
+) -> Iterator[pa.Table]:
+    """Annotate the blocks on the Ray session of this process.
+
+    RETURNS (Iterator[pa.Table]): Annotated rows as they come back, of
+    `columns.worker_schema(spec)`, in no particular order.
+    """
+    import ray.data
+
+    quiet_ray_data()
+    dataset = ray.data.read_datasource(
+        BlockDatasource(blocks, read_options),
+        override_num_blocks=len(blocks),
+        num_cpus=READ_TASK_CPUS,
+    )
+    dataset = dataset.map_batches(
+        annotator,
+        batch_size=None,  # one whole block per call
+        batch_format="pyarrow",
+        zero_copy_batch=True,
+        compute=ray.data.ActorPoolStrategy(size=workers),
+        num_cpus=cpus_per_worker,
+        num_gpus=gpus_per_worker or None,
+        fn_constructor_kwargs={
+            "model": model,
+            "spec": spec,
+            "gpus": gpus_per_worker,
+            "batch_size": batch_size,
+            "max_chars": max_chars,
+            "threads": max(1, int(round(cpus_per_worker))),
+        },
+    )
+    yield from dataset.iter_batches(batch_size=None, batch_format="pyarrow", prefetch_batches=1)
