@@ -33,11 +33,42 @@ ENCODER_ENTRY_POINTS = {
     "spacy_misc": [
         "spacy-bert-components.default_encoder.v1 = spacy_bert_components.encoder.architectures:default_encoder_v1",
     ],
+    "spacy_callbacks": [
+        "spacy-bert-components.init_frozen_encoder.v1 = spacy_bert_components.encoder.frozen:make_init_frozen_encoder",
+    ],
 }
-NER_ENTRY_POINTS: dict = {}
-SENTIMENT_ENTRY_POINTS: dict = {}
-SRL_ENTRY_POINTS: dict = {}
-SUMMARIZATION_ENTRY_POINTS: dict = {}
+NER_ENTRY_POINTS: dict = {
+    "spacy_factories": ["bert_ner = spacy_bert_components.ner.component:make_bert_ner"],
+    "spacy_architectures": [
+        "spacy-bert-components.NERModel.v1 = spacy_bert_components.ner.model:build_ner_model_v1",
+        "spacy-bert-components.NERTok2Vec.v1 = spacy_bert_components.ner.model:build_ner_tok2vec_v1",
+    ],
+}
+SENTIMENT_ENTRY_POINTS: dict = {
+    "spacy_factories": ["bert_sentiment = spacy_bert_components.sentiment.component:make_bert_sentiment"],
+    "spacy_architectures": [
+        "spacy-bert-components.SentimentModel.v1 = spacy_bert_components.sentiment.model:build_sentiment_model_v1",
+    ],
+    "spacy_scorers": [
+        "spacy-bert-components.sentiment_scorer.v1 = spacy_bert_components.sentiment.scorer:make_sentiment_scorer_v1",
+    ],
+}
+SRL_ENTRY_POINTS = {
+    "spacy_factories": ["bert_srl = spacy_bert_components.srl.component:make_bert_srl"],
+    "spacy_architectures": ["spacy-bert-components.SRLModel.v1 = spacy_bert_components.srl.model:build_srl_model_v1"],
+    "spacy_scorers": ["spacy-bert-components.srl_scorer.v1 = spacy_bert_components.srl.scorer:make_srl_scorer"],
+}
+SUMMARIZATION_ENTRY_POINTS = {
+    "spacy_factories": [
+        "bert_summarizer = spacy_bert_components.summarization.component:make_bert_summarizer",
+    ],
+    "spacy_architectures": [
+        "spacy-bert-components.SummarizerModel.v1 = spacy_bert_components.summarization.model:build_summarizer_model_v1",
+    ],
+    "spacy_scorers": [
+        "spacy-bert-components.summary_scorer.v1 = spacy_bert_components.summarization.scorer:make_summary_scorer_v1",
+    ],
+}
 DEFAULT_PIPELINE_ENTRY_POINTS: dict = {}
 
 

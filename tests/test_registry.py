@@ -9,6 +9,7 @@ REGISTRY_OF_GROUP = {
     "spacy_misc": "misc",
     "spacy_scorers": "scorers",
     "spacy_readers": "readers",
+    "spacy_callbacks": "callbacks",
 }
 
 

@@ -2,6 +2,7 @@
 import subprocess
 import sys
 
+import pytest
 import spacy
 from spacy.tokens import DocBin
 
@@ -62,6 +63,39 @@ learn_rate = 0.001
 """
 
 
+FROZEN_OVERRIDES = """
+[paths]
+encoder = "default"
+
+[components]
+
+[components.transformer]
+
+[components.textcat]
+
+[components.textcat.model]
+
+[components.transformer.model]
+@architectures = "spacy-bert-components.Encoder.v1"
+name = ${paths.encoder}
+transformer_config = {"output_hidden_states": true}
+save_weights = false
+
+[components.textcat.model.tok2vec]
+@architectures = "spacy-bert-components.Listener.v1"
+mix_layers = true
+
+[training]
+frozen_components = ["transformer"]
+annotating_components = ["transformer"]
+
+[initialize]
+
+[initialize.before_init]
+@callbacks = "spacy-bert-components.init_frozen_encoder.v1"
+"""
+
+
 def _write_corpus(path):
     nlp = spacy.blank("en")
     db = DocBin()
@@ -72,11 +106,16 @@ def _write_corpus(path):
     db.to_disk(path)
 
 
-def test_spacy_train_with_tiny_bert(tiny_bert, tmp_path):
-    _write_corpus(tmp_path / "train.spacy")
+@pytest.mark.parametrize("frozen", [False, True], ids=["finetuned", "frozen"])
+def test_spacy_train_with_tiny_bert(tiny_bert, tmp_path, frozen):
     from spacy.cli.init_config import fill_config
+    from thinc.api import Config
 
-    (tmp_path / "base.cfg").write_text(CONFIG)
+    _write_corpus(tmp_path / "train.spacy")
+    config = Config().from_str(CONFIG, interpolate=False)
+    if frozen:
+        config = config.merge(Config().from_str(FROZEN_OVERRIDES, interpolate=False))
+    config.to_disk(tmp_path / "base.cfg", interpolate=False)
     fill_config(tmp_path / "config.cfg", tmp_path / "base.cfg", silent=True)
     cmd = [
         sys.executable, "-m", "spacy", "train", str(tmp_path / "config.cfg"),
@@ -89,3 +128,9 @@ def test_spacy_train_with_tiny_bert(tiny_bert, tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     nlp = spacy.load(tmp_path / "out" / "model-last")
     assert set(nlp("good").cats) == {"POS", "NEG"}
+    if frozen:  # the encoder is saved by reference, and still the tiny BERT's
+        from spacy_bert_components.encoder.resolve import weights_sha256
+        from pathlib import Path
+
+        trf_bytes = nlp.get_pipe("transformer").model.to_bytes()
+        assert weights_sha256(Path(tiny_bert)).encode() in trf_bytes

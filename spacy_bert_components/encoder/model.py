@@ -80,6 +80,13 @@ def _resolving_init(model: BertEncoderModel, X: Optional[List[Doc]] = None, Y=No
 
 
 def _caching_forward(model: BertEncoderModel, docs: List[Doc], is_train: bool):
+    if not model.attrs["has_transformer"]:
+        raise ValueError(
+            f"The encoder {model.attrs['encoder_name']!r} was never initialized. "
+            "If it is in [training] frozen_components, spaCy skips it while "
+            "initializing: add\n\n[initialize.before_init]\n@callbacks = "
+            "\"spacy-bert-components.init_frozen_encoder.v1\"\n\nto the config."
+        )
     cache: Optional[EncoderOutputCache] = model.attrs.get("output_cache")
     if is_train or cache is None or not docs:
         return trf_forward(model, docs, is_train)

@@ -1,0 +1,43 @@
+"""Training heads on a frozen shared encoder with `spacy train`.
+
+spaCy's `init_nlp` disables `[training] frozen_components` while it
+initializes the pipeline, because it expects them to be sourced, already
+trained. A frozen *packaged* encoder is not sourced: it still has to load its
+weights and tell its listeners their width before they are initialized.
+This callback does that:
+
+    [initialize.before_init]
+    @callbacks = "spacy-bert-components.init_frozen_encoder.v1"
+    component = "transformer"
+"""
+from typing import Callable
+
+from spacy.language import Language
+from spacy.util import registry
+
+
+@registry.callbacks("spacy-bert-components.init_frozen_encoder.v1")
+def make_init_frozen_encoder(component: str = "transformer") -> Callable[[Language], Language]:
+    """Initialize a frozen transformer component that `init_nlp` skipped.
+
+    component (str): Name of the transformer component.
+    RETURNS (Callable[[Language], Language]): The `before_init` callback.
+    """
+
+    def init_frozen_encoder(nlp: Language) -> Language:
+        if component not in nlp.component_names:
+            raise ValueError(
+                f"[initialize.before_init] component = {component!r} is not in "
+                f"the pipeline ({', '.join(nlp.component_names)})."
+            )
+        pipe = nlp.get_pipe(component)
+        if not pipe.model.attrs.get("has_transformer", False):
+            pipe.model.initialize(X=[nlp.make_doc("init")])
+        # Transformer.initialize would link the listeners, but only through
+        # nlp.pipeline, which leaves out the (disabled) frozen component.
+        names = nlp.component_names
+        for name in names[names.index(component) + 1 :]:
+            pipe.find_listeners(nlp.get_pipe(name))
+        return nlp
+
+    return init_frozen_encoder
