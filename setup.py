@@ -29,6 +29,7 @@ ENCODER_ENTRY_POINTS = {
         "spacy-bert-components.Encoder.v1 = spacy_bert_components.encoder.architectures:build_encoder_v1",
         "spacy-bert-components.Listener.v1 = spacy_bert_components.encoder.architectures:build_listener_v1",
         "spacy-bert-components.Tok2VecEncoder.v1 = spacy_bert_components.encoder.architectures:build_tok2vec_encoder_v1",
+        "spacy-bert-components.AdaptedEncoder.v1 = spacy_bert_components.encoder.architectures:build_adapted_encoder_v1",
     ],
     "spacy_misc": [
         "spacy-bert-components.default_encoder.v1 = spacy_bert_components.encoder.architectures:default_encoder_v1",

@@ -11,6 +11,7 @@ from thinc.api import Model, chain, reduce_mean
 from thinc.types import Floats2d, Ragged
 
 from .layer_mix import scalar_mix_trfs2arrays
+from .lora import DEFAULT_LORA_TARGETS
 from .listener import CheckedTransformerListener
 from .model import build_encoder_model
 from .resolve import DEFAULT_ENCODER, default_encoder_path
@@ -59,6 +60,35 @@ def build_encoder_v1(
         mixed_precision,
         grad_scaler_config,
         save_weights,
+    )
+
+
+@registry.architectures("spacy-bert-components.AdaptedEncoder.v1")
+def build_adapted_encoder_v1(
+    name: str = DEFAULT_ENCODER,
+    get_spans: Optional[Callable] = None,
+    tokenizer_config: dict = DEFAULT_TOKENIZER_CONFIG,
+    transformer_config: dict = {},
+    lora_rank: int = 8,
+    lora_alpha: float = 16.0,
+    lora_targets: List[str] = list(DEFAULT_LORA_TARGETS),
+    save_weights: bool = False,
+) -> Model[List[Doc], FullTransformerBatch]:
+    """The shared encoder with its packaged weights frozen and low-rank
+    adapters (LoRA) trained on its linear layers, jointly for every head
+    that listens to it.
+
+    lora_rank (int): Rank r of each adapter.
+    lora_alpha (float): Adapter scale; the update is (alpha / r) * B A x.
+    lora_targets (List[str]): Suffixes of the linear layers to adapt.
+    save_weights (bool): False (default) saves the name, the weights' sha256
+        and the adapters only; True saves a plain BERT with the adapters folded in.
+    Other settings as in `Encoder.v1`.
+    RETURNS (Model[List[Doc], FullTransformerBatch]): The encoder.
+    """
+    lora = {"rank": lora_rank, "alpha": lora_alpha, "targets": list(lora_targets)}
+    return build_encoder_model(
+        name, get_spans, tokenizer_config, transformer_config, False, {}, save_weights, lora
     )
 
 

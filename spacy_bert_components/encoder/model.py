@@ -2,12 +2,13 @@
 resolved offline and, optionally, weights saved by reference.
 
 With `save_weights = false` a saved pipeline stores the encoder's name and the
-sha256 of its weights file instead of the weights: loading reads them from the
-installed encoder package and refuses when the hash differs. That keeps a
-pipeline on a frozen packaged encoder small (the heads only).
+sha256 of its weights file instead of the weights (plus low-rank adapter
+weights, if the encoder is adapted): loading reads them from the installed
+encoder package and refuses when the hash differs. That keeps a pipeline on a
+frozen or adapted packaged encoder small (the heads and adapters only).
 """
 from io import BytesIO
-from typing import Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 import srsly
 from spacy.tokens import Doc
@@ -20,6 +21,7 @@ from spacy_transformers.span_getters import configure_strided_spans
 from thinc.api import Model
 
 from ..errors import EncoderNotFoundError
+from .lora import LoRALinear, add_lora, lora_state_dict, merged_state_dict
 from .cache import EncoderOutputCache, cache_budget_mb, split_cached
 from .resolve import resolve_encoder, weights_sha256
 
@@ -45,6 +47,7 @@ class BertEncoderModel(TransformerModel):
         mixed_precision: bool = False,
         grad_scaler_config: dict = {},
         save_weights: bool = True,
+        lora: Optional[Dict[str, Any]] = None,
     ) -> None:
         super().__init__(
             name,
@@ -58,13 +61,14 @@ class BertEncoderModel(TransformerModel):
         self._func = _caching_forward  # type: ignore[assignment]
         self.attrs["encoder_name"] = name
         self.attrs["save_weights"] = save_weights
+        self.attrs["lora"] = dict(lora) if lora else None
         self.attrs["output_cache"] = None
-        if not save_weights:
-            shim = self.layers[0].shims[0]
-            # HFWrapper builds a plain HFShim; swapping its class is the one
-            # hook that changes serialization without copying HFWrapper.
-            shim.__class__ = PackagedHFShim
-            shim.encoder_name = name
+        shim = self.layers[0].shims[0]
+        # HFWrapper builds a plain HFShim; swapping its class is the one hook
+        # that changes serialization without copying HFWrapper.
+        shim.__class__ = EncoderHFShim
+        shim.encoder_name = name
+        shim.save_weights = save_weights
 
 
 def _resolving_init(model: BertEncoderModel, X: Optional[List[Doc]] = None, Y=None):
@@ -73,10 +77,14 @@ def _resolving_init(model: BertEncoderModel, X: Optional[List[Doc]] = None, Y=No
     model.attrs["name"] = str(resolve_encoder(model.attrs["encoder_name"]))
     # Initialized here, so being trained; weights by reference, so frozen:
     # the one case where caching outputs is both safe and worth it.
+    lora = model.attrs["lora"]
     budget = cache_budget_mb()
-    if not model.attrs["save_weights"] and budget > 0:
+    if not model.attrs["save_weights"] and not lora and budget > 0:
         model.attrs["output_cache"] = EncoderOutputCache(budget)
-    return trf_init(model, X=X, Y=Y)
+    trf_init(model, X=X, Y=Y)
+    if lora:
+        add_lora(model.transformer, lora["rank"], lora["alpha"], lora["targets"])
+    return model
 
 
 def _caching_forward(model: BertEncoderModel, docs: List[Doc], is_train: bool):
@@ -108,25 +116,46 @@ def _no_backprop(d_output):
     raise ValueError("The encoder output cache is for prediction only.")
 
 
-class PackagedHFShim(HFShim):
-    """HFShim that saves a reference to packaged weights instead of them."""
+class EncoderHFShim(HFShim):
+    """HFShim that can save packaged weights by reference and adapters alone.
+
+    save_weights=True: a plain state dict, low-rank adapters (if any) folded
+    into the weights, so the saved encoder is an ordinary BERT.
+    save_weights=False: the encoder's name, the sha256 of its weights file and
+    the adapter weights; loading reads the rest from the installed encoder.
+    """
 
     encoder_name: str = "default"
+    save_weights: bool = True
+
+    def _lora_modules(self) -> List[LoRALinear]:
+        return [m for m in self._model.modules() if isinstance(m, LoRALinear)] if self._model is not None else []
 
     def to_bytes(self) -> bytes:
         msg = srsly.msgpack_loads(super().to_bytes())
-        if self._hfmodel.transformer is not None:
-            model_dir = resolve_encoder(self.encoder_name)
-            msg["state"] = b""
-            msg["packaged_encoder"] = {
-                "name": self.encoder_name,
-                "sha256": weights_sha256(model_dir),
+        if self._hfmodel.transformer is None:
+            return srsly.msgpack_dumps(msg)
+        adapters = self._lora_modules()
+        if self.save_weights:
+            if adapters:
+                msg["state"] = _torch_bytes(merged_state_dict(self._model))
+            return srsly.msgpack_dumps(msg)
+        model_dir = resolve_encoder(self.encoder_name)
+        msg["state"] = b""
+        ref: Dict[str, Any] = {"name": self.encoder_name, "sha256": weights_sha256(model_dir)}
+        if adapters:
+            ref["lora"] = {
+                "rank": adapters[0].lora_A.shape[0],
+                "alpha": adapters[0].scaling * adapters[0].lora_A.shape[0],
+                "modules": [n for n, m in self._model.named_modules() if isinstance(m, LoRALinear)],
+                "state": _torch_bytes(lora_state_dict(self._model)),
             }
+        msg["packaged_encoder"] = ref
         return srsly.msgpack_dumps(msg)
 
-    def from_bytes(self, bytes_data: bytes) -> "PackagedHFShim":
+    def from_bytes(self, bytes_data: bytes) -> "EncoderHFShim":
         msg = srsly.msgpack_loads(bytes_data)
-        ref: Optional[Dict[str, str]] = msg.pop("packaged_encoder", None)
+        ref: Optional[Dict[str, Any]] = msg.pop("packaged_encoder", None)
         if ref is not None:
             model_dir = resolve_encoder(ref["name"])
             found = weights_sha256(model_dir)
@@ -139,16 +168,30 @@ class PackagedHFShim(HFShim):
                 )
             msg["state"] = _state_bytes(str(model_dir))
             self.encoder_name = ref["name"]
-        return super().from_bytes(srsly.msgpack_dumps(msg))
+            self.save_weights = False
+        super().from_bytes(srsly.msgpack_dumps(msg))
+        lora = ref.get("lora") if ref is not None else None
+        if lora:
+            import torch
+
+            add_lora(self._model, lora["rank"], lora["alpha"], lora["modules"])
+            state = torch.load(BytesIO(lora["state"]), map_location="cpu")
+            self._model.load_state_dict(state, strict=False)
+        return self
+
+
+def _torch_bytes(state: Dict[str, Any]) -> bytes:
+    import torch
+
+    filelike = BytesIO()
+    torch.save(state, filelike)
+    return filelike.getvalue()
 
 
 def _state_bytes(model_dir: str) -> bytes:
-    import torch
     from transformers import AutoModel
 
-    filelike = BytesIO()
-    torch.save(AutoModel.from_pretrained(model_dir).state_dict(), filelike)
-    return filelike.getvalue()
+    return _torch_bytes(AutoModel.from_pretrained(model_dir).state_dict())
 
 
 def build_encoder_model(
@@ -159,6 +202,7 @@ def build_encoder_model(
     mixed_precision: bool,
     grad_scaler_config: dict,
     save_weights: bool,
+    lora: Optional[Dict[str, Any]] = None,
 ) -> Model[List[Doc], FullTransformerBatch]:
     return BertEncoderModel(
         name,
@@ -168,4 +212,5 @@ def build_encoder_model(
         mixed_precision,
         grad_scaler_config,
         save_weights,
+        lora,
     )
