@@ -70,7 +70,11 @@ SUMMARIZATION_ENTRY_POINTS = {
         "spacy-bert-components.summary_scorer.v1 = spacy_bert_components.summarization.scorer:make_summary_scorer_v1",
     ],
 }
-DEFAULT_PIPELINE_ENTRY_POINTS: dict = {}
+DEFAULT_PIPELINE_ENTRY_POINTS = {
+    "spacy_readers": [
+        "spacy-bert-components.MultiTaskCorpus.v1 = spacy_bert_components.training.multitask_corpus:create_multitask_corpus_v1",
+    ],
+}
 
 
 def merge_entry_points(*blocks: dict) -> dict:

@@ -29,9 +29,8 @@ def test_entry_point_resolves(ep):
     target = ep.load()
     assert callable(target)
     if ep.group == "spacy_factories":
-        import spacy
+        from spacy.language import Language
 
-        nlp = spacy.blank("en")
-        assert ep.name in nlp.factory_names
+        assert Language.has_factory(ep.name)
     else:
         assert registry.get(REGISTRY_OF_GROUP[ep.group], ep.name) is not None
