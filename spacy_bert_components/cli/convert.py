@@ -17,6 +17,7 @@ CONVERTERS: Dict[str, str] = {
     # sentiment
     "sst2": "spacy_bert_components.sentiment.convert:sst2_to_docbin",
     # SRL
+    "up-conllu": "spacy_bert_components.srl.convert:convert_up_conllu",
     # summarization
 }
 

@@ -1,0 +1,218 @@
+"""Converter for Universal PropBank CoNLL-U (`spacy-bert convert up-conllu`).
+
+UP labels an argument on its head word. The argument span is the head's
+subtree in the gold dependency tree, without the subtrees of the predicate or
+of the frame's other argument heads (so it never crosses the predicate and
+arguments do not overlap), the contiguous part around the head, trimmed of
+punctuation at its edges; the head is kept for head scoring.
+One doc per sentence, with words, spaces, lemmas, tags, POS, the gold tree
+and the frames (see `frames.py`). The sentences are split into train and
+dev BY DOCUMENT (`# newdoc`, else the sent_id prefix), reproducibly.
+"""
+import random
+import re
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from spacy.tokens import Doc, DocBin
+from spacy.vocab import Vocab
+
+from ..errors import ConversionError
+from .frames import FrameData, write_frames
+
+DEFAULT_SEED = 0
+DEFAULT_DEV_FRACTION = 0.2
+NO_VALUE = ("_", "")
+
+
+class Sentence:
+    def __init__(self, doc_id: str, sent_id: str, line: int) -> None:
+        self.doc_id = doc_id
+        self.sent_id = sent_id
+        self.line = line
+        self.rows: List[Tuple[int, List[str]]] = []
+
+
+def read_up_conllu(path: Path) -> List[Sentence]:
+    """RETURNS (List[Sentence]): The sentences with their rows and line numbers."""
+    sentences: List[Sentence] = []
+    doc_id = ""
+    current: Optional[Sentence] = None
+    with Path(path).open(encoding="utf8") as f:
+        for n, raw in enumerate(f, start=1):
+            line = raw.rstrip("\n")
+            if not line.strip():
+                if current is not None and current.rows:
+                    sentences.append(current)
+                current = None
+                continue
+            if current is None:
+                current = Sentence(doc_id, "", n)
+            if line.startswith("#"):
+                m = re.match(r"#\s*newdoc id\s*=\s*(.+)", line)
+                if m:
+                    doc_id = m.group(1).strip()
+                    current.doc_id = doc_id
+                m = re.match(r"#\s*sent_id\s*=\s*(.+)", line)
+                if m:
+                    current.sent_id = m.group(1).strip()
+                continue
+            cols = line.split("\t")
+            if len(cols) < 10:
+                raise ConversionError(path, n, f"expected at least 10 tab-separated columns, found {len(cols)}")
+            if "-" in cols[0] or "." in cols[0]:
+                continue  # multiword token ranges and empty nodes carry no words of their own
+            if not cols[0].isdigit():
+                raise ConversionError(path, n, f"bad token id {cols[0]!r}")
+            current.rows.append((n, cols))
+    if current is not None and current.rows:
+        sentences.append(current)
+    return sentences
+
+
+def _document_of(sentence: Sentence) -> str:
+    if sentence.doc_id:
+        return sentence.doc_id
+    # Without `# newdoc`, EWT sent ids are "<doc>-<number>".
+    return re.sub(r"-\d+$", "", sentence.sent_id) or sentence.sent_id
+
+
+def argument_span(
+    head: int,
+    predicate: int,
+    children: Dict[int, List[int]],
+    is_punct: List[bool],
+    other_heads: Sequence[int] = (),
+) -> Tuple[int, int]:
+    """The head's subtree as a contiguous span around the head, never reaching
+    the predicate nor another argument head of the same frame (their subtrees
+    are cut off), trimmed of edge punctuation (0-based, end exclusive)."""
+    blocked = {predicate, *other_heads} - {head}
+    nodes = set()
+    stack = [head]
+    while stack:
+        node = stack.pop()
+        nodes.add(node)
+        stack.extend(c for c in children.get(node, []) if c not in blocked)
+    start = end = head
+    while start - 1 in nodes:
+        start -= 1
+    while end + 1 in nodes:
+        end += 1
+    end += 1
+    while start < head and is_punct[start]:
+        start += 1
+    while end - 1 > head and is_punct[end - 1]:
+        end -= 1
+    return start, end
+
+
+def sentence_to_doc(vocab: Vocab, sentence: Sentence, path: Path) -> Doc:
+    rows = sentence.rows
+    words = [cols[1] for _, cols in rows]
+    spaces = ["SpaceAfter=No" not in cols[9].split("|") for _, cols in rows]
+    heads, deps = [], []
+    for i, (n, cols) in enumerate(rows):
+        try:
+            head = int(cols[6])
+        except ValueError:
+            raise ConversionError(path, n, f"bad HEAD {cols[6]!r}") from None
+        if head < 0 or head > len(rows):
+            raise ConversionError(path, n, f"HEAD {head} outside the sentence")
+        heads.append(head - 1 if head else i)
+        deps.append(cols[7] if head else "ROOT")
+    doc = Doc(
+        vocab, words=words, spaces=spaces, lemmas=[c[2] for _, c in rows], tags=[c[4] for _, c in rows],
+        pos=[c[3] if c[3] != "_" else "X" for _, c in rows], heads=heads, deps=deps,
+    )
+    children: Dict[int, List[int]] = {}
+    for i, h in enumerate(heads):
+        if h != i:
+            children.setdefault(h, []).append(i)
+    is_punct = [c[3] == "PUNCT" for _, c in rows]
+    predicates = [i for i, (_, c) in enumerate(rows) if len(c) > 10 and c[10] not in NO_VALUE]
+    n_columns = max(len(c) for _, c in rows) - 11
+    if predicates and n_columns != len(predicates):
+        raise ConversionError(path, sentence.line, f"{len(predicates)} predicates (column 11) but {n_columns} argument columns")
+    frames = []
+    for k, pred in enumerate(predicates):
+        labelled = []
+        for i, (_, cols) in enumerate(rows):
+            label = cols[11 + k] if len(cols) > 11 + k else "_"
+            if label in NO_VALUE or label == "V" or i == pred:
+                continue  # V marks the predicate (and parts of multiword ones)
+            labelled.append((label, i))
+        heads_here = [i for _, i in labelled]
+        arguments = []
+        for label, i in labelled:
+            start, end = argument_span(i, pred, children, is_punct, heads_here)
+            arguments.append((label, start, end, i))
+        arguments.sort(key=lambda a: (a[1], a[2]))
+        frames.append(FrameData((pred, pred + 1), rows[pred][1][10], arguments))
+    write_frames(doc, frames)
+    return doc
+
+
+def split_documents(sentences: List[Sentence], seed: int, dev_fraction: float) -> Tuple[List[Sentence], List[Sentence]]:
+    """Shuffle the documents with `seed`, and take documents for dev until it
+    holds `dev_fraction` of the sentences."""
+    if not 0.0 <= dev_fraction < 1.0:
+        raise ValueError(f"dev_fraction must be in [0, 1), got {dev_fraction}")
+    order: List[str] = []
+    by_doc: Dict[str, List[Sentence]] = {}
+    for s in sentences:
+        doc_id = _document_of(s)
+        if doc_id not in by_doc:
+            order.append(doc_id)
+            by_doc[doc_id] = []
+        by_doc[doc_id].append(s)
+    random.Random(seed).shuffle(order)
+    target = dev_fraction * len(sentences)
+    dev: List[Sentence] = []
+    train: List[Sentence] = []
+    for doc_id in order:
+        (dev if len(dev) < target else train).extend(by_doc[doc_id])
+    return train, dev
+
+
+def convert_up_conllu(
+    input_path: Path,
+    output_path: Path,
+    *,
+    seed: int = DEFAULT_SEED,
+    dev_fraction: float = DEFAULT_DEV_FRACTION,
+    limit: Optional[int] = None,
+) -> Dict[str, int]:
+    """Convert a UP CoNLL-U file to OUTPUT/train.spacy and OUTPUT/dev.spacy.
+
+    input_path (Path): The .conllu file.
+    output_path (Path): Folder to write to (created).
+    seed (int): Seed of the document shuffle.
+    dev_fraction (float): Share of sentences (whole documents) held out.
+    limit (Optional[int]): Keep only the first `limit` documents.
+    RETURNS (Dict[str, int]): Docs (sentences) written per file.
+    """
+    input_path = Path(input_path)
+    output_path = Path(output_path)
+    sentences = read_up_conllu(input_path)
+    if limit is not None:
+        keep, seen = [], []
+        for s in sentences:
+            d = _document_of(s)
+            if d not in seen:
+                if len(seen) >= limit:
+                    break
+                seen.append(d)
+            keep.append(s)
+        sentences = keep
+    train, dev = split_documents(sentences, seed, dev_fraction)
+    vocab = Vocab()
+    output_path.mkdir(parents=True, exist_ok=True)
+    counts: Dict[str, int] = {}
+    for name, part in (("train.spacy", train), ("dev.spacy", dev)):
+        db = DocBin(store_user_data=False)
+        for s in part:
+            db.add(sentence_to_doc(vocab, s, input_path))
+        db.to_disk(output_path / name)
+        counts[str(output_path / name)] = len(part)
+    return counts

@@ -1,0 +1,208 @@
+"""Thinc wiring of the SRL model: token vectors (one encoder pass per doc)
+-> linear projection -> the PyTorch head, run per sentence.
+
+Input: `(docs, predicates)` where `predicates` is None (prediction: the head
+finds them) or, per doc, the token indices of the gold predicates (training:
+the role tagger is taught on gold predicates). Output: `SRLScores`.
+"""
+from dataclasses import dataclass
+from typing import Any, Callable, List, Optional, Sequence, Tuple
+
+import numpy
+import torch
+from spacy.tokens import Doc
+from spacy.util import registry
+from thinc.api import ArgsKwargs, Linear, Model, PyTorchWrapper_v2, noop, torch2xp, xp2torch
+from thinc.types import Floats2d
+
+from .pytorch_srl_model import SRLHead
+
+SRLInput = Tuple[List[Doc], Optional[List[List[int]]]]
+
+
+@dataclass
+class SRLScores:
+    """Scores of a batch.
+
+    sents (List[Tuple[int, int, int]]): (doc index, start, end) per sentence row.
+    predicate (numpy [B, L]): Predicate logits per sentence token.
+    roles (numpy [P, L, n_tags + 1]): BIO role scores, last column the head score.
+    senses (numpy [P, n_senses]): Roleset logits.
+    pred_sent, pred_pos (numpy [P]): Predicates labelled (sentence row, position).
+    """
+
+    sents: List[Tuple[int, int, int]]
+    predicate: Any
+    roles: Any
+    senses: Any
+    pred_sent: Any
+    pred_pos: Any
+
+
+def sentence_bounds(doc: Doc) -> List[Tuple[int, int]]:
+    """RETURNS (List[Tuple[int, int]]): (start, end) of each sentence; the whole
+    doc when it has no sentence boundaries (e.g. a training doc)."""
+    if len(doc) == 0:
+        return []
+    if doc.has_annotation("SENT_START"):
+        return [(s.start, s.end) for s in doc.sents]
+    return [(0, len(doc))]
+
+
+@registry.architectures("spacy-bert-components.SRLModel.v1")
+def build_srl_model_v1(
+    tok2vec: Model[List[Doc], List[Floats2d]],
+    hidden_size: int = 256,
+    lstm_depth: int = 1,
+    position_size: int = 16,
+    max_distance: int = 32,
+    dropout: float = 0.1,
+) -> Model[SRLInput, SRLScores]:
+    """The semantic role labelling model.
+
+    tok2vec (Model[List[Doc], List[Floats2d]]): Token vectors: a listener on the
+        shared transformer, or an encoder of its own.
+    hidden_size (int): Width of the projection, the BiLSTM and the MLPs.
+    lstm_depth (int): BiLSTM layers of the per-predicate tagger.
+    position_size (int): Width of the predicate indicator and distance embeddings.
+    max_distance (int): Relative positions are clipped to +-max_distance.
+    dropout (float): Dropout inside the head.
+    RETURNS (Model[SRLInput, SRLScores]): The model. Its PyTorch head is built
+        by `build_srl_head(model, n_tags, n_senses)` once labels are known.
+    """
+    proj = Linear(nO=hidden_size)
+    model: Model[SRLInput, SRLScores] = Model(
+        "srl_model",
+        forward,
+        init=init,
+        layers=[tok2vec, proj, noop()],
+        refs={"tok2vec": tok2vec, "proj": proj},
+        attrs={"threshold": 0.0, "head_sizes": None},
+    )
+    model.attrs["head_settings"] = dict(
+        hidden=hidden_size, lstm_depth=lstm_depth, position_size=position_size,
+        max_distance=max_distance, dropout=dropout,
+    )
+    return model
+
+
+def build_srl_head(model: Model, n_tags: int, n_senses: int) -> None:
+    """Build (or rebuild) the PyTorch head of an SRL model for the given
+    numbers of BIO tags and rolesets. Called when labels are known: in
+    `initialize`, and before weights are loaded."""
+    if list(model.attrs["head_sizes"] or []) == [n_tags, n_senses]:
+        return
+    settings = dict(model.attrs["head_settings"])
+    hidden = settings.pop("hidden")
+    head = PyTorchWrapper_v2(
+        SRLHead(hidden, n_tags, n_senses, **settings),
+        convert_inputs=_convert_inputs,
+        convert_outputs=_convert_outputs,
+    )
+    model.replace_node(model.layers[2], head)
+    model.attrs["head_sizes"] = [n_tags, n_senses]
+
+
+def init(model: Model, X: Optional[SRLInput] = None, Y: Any = None) -> None:
+    tok2vec = model.get_ref("tok2vec")
+    proj = model.get_ref("proj")
+    if X is None:
+        tok2vec.initialize()
+        return
+    docs = X[0]
+    tok2vec.initialize(X=docs)
+    vectors = [v for v in tok2vec.predict(docs) if v.shape[0] and v.shape[1]]
+    if vectors:
+        proj.initialize(X=model.ops.xp.concatenate(vectors))
+
+
+def _require_head(model: Model) -> Model:
+    if model.attrs["head_sizes"] is None:
+        raise ValueError(
+            "The bert_srl model is not initialized: call nlp.initialize() (or "
+            "train it) before using it, or load a trained pipeline."
+        )
+    return model.layers[2]
+
+
+def forward(model: Model, inputs: SRLInput, is_train: bool) -> Tuple[SRLScores, Callable]:
+    docs, gold_predicates = inputs
+    head = _require_head(model)
+    tok2vec = model.get_ref("tok2vec")
+    proj = model.get_ref("proj")
+    ops = model.ops
+    xp = ops.xp
+    vectors, backprop_tok2vec = tok2vec(docs, is_train)
+    kept = [i for i, doc in enumerate(docs) if len(doc)]
+    sents: List[Tuple[int, int, int]] = [(i, s, e) for i in kept for s, e in sentence_bounds(docs[i])]
+    hidden_size = proj.get_dim("nO")
+    empty = SRLScores(sents, numpy.zeros((0, 0), "f"), numpy.zeros((0, 0, 0), "f"), numpy.zeros((0, 0), "f"), numpy.zeros((0,), "i"), numpy.zeros((0,), "i"))
+    if not sents:
+        return empty, lambda d_scores: backprop_tok2vec([ops.alloc2f(*v.shape) for v in vectors])
+    flat_in = xp.concatenate([vectors[i] for i in kept])
+    flat, backprop_proj = proj(flat_in, is_train)
+    starts = numpy.cumsum([0] + [len(docs[i]) for i in kept])
+    doc_offset = {i: int(starts[k]) for k, i in enumerate(kept)}
+    lengths = numpy.asarray([e - s for _, s, e in sents], dtype="int64")
+    L = int(lengths.max())
+    rows = numpy.full((len(sents), L), -1, dtype="int64")
+    for b, (i, s, e) in enumerate(sents):
+        rows[b, : e - s] = numpy.arange(doc_offset[i] + s, doc_offset[i] + e)
+    valid = rows >= 0
+    padded = ops.alloc3f(len(sents), L, hidden_size)
+    padded[valid] = flat[rows[valid]]
+    pred_sent = pred_pos = None
+    if gold_predicates is not None:
+        ps, pp = [], []
+        for b, (i, s, e) in enumerate(sents):
+            for t in gold_predicates[i]:
+                if s <= t < e:
+                    ps.append(b)
+                    pp.append(t - s)
+        pred_sent = numpy.asarray(ps, dtype="int64")
+        pred_pos = numpy.asarray(pp, dtype="int64")
+    (pred, roles, senses, ps_out, pp_out), backprop_head = head(
+        (padded, lengths, pred_sent, pred_pos, model.attrs["threshold"]), is_train
+    )
+    scores = SRLScores(sents, pred, roles, senses, ps_out, pp_out)
+
+    def backprop(d_scores: Tuple[Any, Any, Any]) -> Any:
+        d_padded = backprop_head(d_scores)
+        d_flat = ops.alloc2f(flat.shape[0], flat.shape[1])
+        d_flat[rows[valid]] = d_padded[valid]
+        d_flat_in = backprop_proj(d_flat)
+        d_vectors = [ops.alloc2f(*v.shape) for v in vectors]
+        for k, i in enumerate(kept):
+            d_vectors[i] = d_flat_in[starts[k] : starts[k + 1]]
+        return backprop_tok2vec(d_vectors)
+
+    return scores, backprop
+
+
+def _convert_inputs(model: Model, inputs: Sequence[Any], is_train: bool):
+    padded, lengths, pred_sent, pred_pos, threshold = inputs
+    X = xp2torch(padded, requires_grad=is_train)
+    as_long = lambda a: None if a is None else torch.as_tensor(numpy.asarray(a), dtype=torch.long)
+    args = ArgsKwargs(args=(X, as_long(lengths), as_long(pred_sent), as_long(pred_pos), float(threshold)), kwargs={})
+
+    def reverse(d_args: ArgsKwargs):
+        grad = d_args.args[0]
+        return torch2xp(grad) if grad is not None else model.ops.alloc3f(*padded.shape)
+
+    return args, reverse
+
+
+def _convert_outputs(model: Model, X_Ytorch: Any, is_train: bool):
+    _, outputs = X_Ytorch
+    pred, roles, senses, pred_sent, pred_pos = outputs
+    Y = (torch2xp(pred), torch2xp(roles), torch2xp(senses), torch2xp(pred_sent), torch2xp(pred_pos))
+
+    def reverse(dY: Sequence[Any]) -> ArgsKwargs:
+        tensors, grads = [], []
+        for tensor, d in zip((pred, roles, senses), dY):
+            if d is not None and tensor.requires_grad and tensor.numel():
+                tensors.append(tensor)
+                grads.append(xp2torch(model.ops.asarray(d, dtype="f")))
+        return ArgsKwargs(args=(tuple(tensors),), kwargs={"grad_tensors": tuple(grads)})
+
+    return Y, reverse

@@ -1,0 +1,97 @@
+"""The PyTorch part of the SRL head: predicate identifier, per-predicate BIO
+role tagger with argument-head scores, and roleset classifier.
+
+The sentence is encoded once (token vectors from the shared encoder, already
+projected to `hidden` by a thinc layer); each predicate then enters through
+its own inputs: every token's vector concatenated with the predicate's vector,
+a predicate indicator and a clipped relative-position embedding, run through a
+small BiLSTM. No re-encoding of the sentence per predicate.
+"""
+from typing import Optional, Tuple
+
+import torch
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+
+class SRLHead(nn.Module):
+    def __init__(
+        self,
+        hidden: int,
+        n_tags: int,
+        n_senses: int,
+        *,
+        lstm_depth: int = 1,
+        position_size: int = 16,
+        max_distance: int = 32,
+        dropout: float = 0.1,
+    ) -> None:
+        super().__init__()
+        self.max_distance = max_distance
+        self.n_tags = n_tags
+        self.n_senses = n_senses
+        self.norm = nn.LayerNorm(hidden)
+        self.dropout = nn.Dropout(dropout)
+        self.predicate_scorer = nn.Sequential(
+            nn.Linear(hidden, hidden), nn.ReLU(), nn.Dropout(dropout), nn.Linear(hidden, 1)
+        )
+        self.indicator = nn.Embedding(2, position_size)
+        self.distance = nn.Embedding(2 * max_distance + 1, position_size)
+        self.frame_input = nn.Linear(2 * hidden + 2 * position_size, hidden)
+        self.lstm = nn.LSTM(
+            hidden, hidden // 2, num_layers=lstm_depth, bidirectional=True, batch_first=True,
+            dropout=dropout if lstm_depth > 1 else 0.0,
+        )
+        # n_tags BIO role scores plus one argument-head score per token.
+        self.tagger = nn.Sequential(
+            nn.Linear(2 * (hidden // 2), hidden), nn.ReLU(), nn.Dropout(dropout), nn.Linear(hidden, n_tags + 1)
+        )
+        self.sense = nn.Linear(2 * (hidden // 2) + hidden, max(n_senses, 1))
+
+    def forward(
+        self,
+        X: torch.Tensor,
+        lengths: torch.Tensor,
+        pred_sent: Optional[torch.Tensor],
+        pred_pos: Optional[torch.Tensor],
+        threshold: float = 0.0,
+    ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """X (Tensor[B, L, H]): Sentence token vectors, padded.
+        lengths (Tensor[B]): Sentence lengths.
+        pred_sent, pred_pos (Optional[Tensor[P]]): Predicates (sentence, position)
+            to label; None: use those the identifier finds (logit > threshold).
+        RETURNS: predicate logits [B, L], role+head scores [P, L, n_tags + 1],
+            sense logits [P, n_senses], pred_sent [P], pred_pos [P].
+        """
+        B, L, _ = X.shape
+        mask = torch.arange(L, device=X.device)[None, :] < lengths[:, None]
+        X = self.dropout(self.norm(X))
+        pred_logits = self.predicate_scorer(X).squeeze(-1)
+        if pred_sent is None or pred_pos is None:
+            chosen = (pred_logits.detach() > threshold) & mask
+            pred_sent, pred_pos = chosen.nonzero(as_tuple=True)
+        P = pred_sent.shape[0]
+        if P == 0:
+            return (
+                pred_logits,
+                X.new_zeros((0, L, self.n_tags + 1)),
+                X.new_zeros((0, self.n_senses)),
+                pred_sent,
+                pred_pos,
+            )
+        Xp = X[pred_sent]  # [P, L, H]
+        Xv = X[pred_sent, pred_pos]  # [P, H]
+        offsets = torch.arange(L, device=X.device)[None, :] - pred_pos[:, None]
+        indicator = self.indicator((offsets == 0).long())
+        distance = self.distance(offsets.clamp(-self.max_distance, self.max_distance) + self.max_distance)
+        h = torch.cat([Xp, Xv[:, None, :].expand(-1, L, -1), indicator, distance], dim=-1)
+        h = torch.relu(self.frame_input(h))
+        frame_lengths = lengths[pred_sent].cpu()
+        packed = pack_padded_sequence(h, frame_lengths, batch_first=True, enforce_sorted=False)
+        out, _ = self.lstm(packed)
+        out, _ = pad_packed_sequence(out, batch_first=True, total_length=L)
+        out = self.dropout(out)
+        roles = self.tagger(out)
+        at_predicate = out[torch.arange(P, device=X.device), pred_pos]
+        senses = self.sense(torch.cat([at_predicate, Xv], dim=-1))[:, : self.n_senses]
+        return pred_logits, roles, senses, pred_sent, pred_pos
