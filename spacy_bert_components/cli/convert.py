@@ -19,6 +19,8 @@ CONVERTERS: Dict[str, str] = {
     # SRL
     "up-conllu": "spacy_bert_components.srl.convert:convert_up_conllu",
     # summarization
+    "scitldr": "spacy_bert_components.summarization.convert:convert_scitldr",
+    "bbc": "spacy_bert_components.summarization.convert:convert_bbc",
 }
 
 
