@@ -1,0 +1,75 @@
+"""The `bert_ner` factory: spaCy's `EntityRecognizer` on BERT token vectors.
+
+Nothing here re-implements NER: the transition system, its oracle, missing-
+value handling (a doc without entity annotation contributes no loss), and the
+`ents_p/r/f/per_type` scores are spaCy's. What this adds is the model: the
+encoder's vectors (own or shared), casing features and a BiLSTM.
+"""
+from typing import Callable, Optional
+
+from spacy.language import Language
+from spacy.pipeline import EntityRecognizer
+from thinc.api import Config, Model
+
+DEFAULT_NER_CONFIG = """
+[model]
+@architectures = "spacy-bert-components.NERModel.v1"
+hidden_width = 64
+maxout_pieces = 2
+use_upper = true
+feature_attrs = ["SHAPE", "IS_TITLE", "IS_UPPER", "PREFIX"]
+feature_width = 32
+context_width = 256
+lstm_depth = 1
+dropout = 0.1
+
+[model.tok2vec]
+@architectures = "spacy-bert-components.Tok2VecEncoder.v1"
+name = "default"
+"""
+DEFAULT_NER_MODEL = Config().from_str(DEFAULT_NER_CONFIG)["model"]
+
+
+@Language.factory(
+    "bert_ner",
+    assigns=["doc.ents", "token.ent_iob", "token.ent_type"],
+    default_config={
+        "model": DEFAULT_NER_MODEL,
+        "moves": None,
+        "update_with_oracle_cut_size": 100,
+        "incorrect_spans_key": None,
+        "scorer": {"@scorers": "spacy.ner_scorer.v1"},
+    },
+    default_score_weights={"ents_f": 1.0, "ents_p": 0.0, "ents_r": 0.0, "ents_per_type": None},
+)
+def make_bert_ner(
+    nlp: Language,
+    name: str,
+    model: Model,
+    moves: Optional[object],
+    update_with_oracle_cut_size: int,
+    incorrect_spans_key: Optional[str],
+    scorer: Optional[Callable],
+) -> EntityRecognizer:
+    """Create a `bert_ner` component: spaCy's `EntityRecognizer`.
+
+    model (Model): The transition-based model; by default
+        `spacy-bert-components.NERModel.v1` on its own default encoder
+        (`Tok2VecEncoder.v1`). Use `Listener.v1` as its tok2vec to share the
+        pipeline's `transformer`.
+    moves (Optional[TransitionSystem]): The transitions; from the data by default.
+    update_with_oracle_cut_size (int): Cut long documents into pieces of
+        about this many tokens for the oracle during training.
+    incorrect_spans_key (Optional[str]): `doc.spans` key of known-wrong spans.
+    scorer (Optional[Callable]): Scores `ents_p`, `ents_r`, `ents_f`, `ents_per_type`.
+    RETURNS (EntityRecognizer): The component.
+    """
+    return EntityRecognizer(
+        nlp.vocab,
+        model,
+        name=name,
+        moves=moves,
+        update_with_oracle_cut_size=update_with_oracle_cut_size,
+        incorrect_spans_key=incorrect_spans_key,
+        scorer=scorer,
+    )
