@@ -6,7 +6,8 @@ this reader controls is the mix: tasks are drawn with probability
 proportional to `n_task ** temperature`, so with the default 0.5 CoNLL-2003's
 14,000 sentences do not drown UP's 1,600 (1.0 would sample by size, 0.0
 uniformly). One epoch yields as many examples as all corpora together;
-smaller corpora are cycled, each pass reshuffled.
+smaller corpora are cycled, each pass reshuffled. With `sample = false`
+(for dev data) every corpus is read once, in order, up to `limit` docs each.
 """
 import random
 from pathlib import Path
@@ -19,7 +20,12 @@ from spacy.util import registry
 
 @registry.readers("spacy-bert-components.MultiTaskCorpus.v1")
 def create_multitask_corpus_v1(
-    paths: Dict[str, str], temperature: float = 0.5, seed: int = 0, max_length: int = 0
+    paths: Dict[str, str],
+    temperature: float = 0.5,
+    seed: int = 0,
+    max_length: int = 0,
+    sample: bool = True,
+    limit: int = 0,
 ) -> Callable[[Language], Iterable[Example]]:
     """Mix single-task DocBin corpora.
 
@@ -27,6 +33,8 @@ def create_multitask_corpus_v1(
     temperature (float): Task sampling exponent (see module docstring).
     seed (int): Seed for the task draws; each epoch draws anew.
     max_length (int): Skip longer docs (0: keep all), as `spacy.Corpus.v1`.
+    sample (bool): Draw tasks by temperature; False reads each corpus once.
+    limit (int): At most this many docs of each corpus (0: all).
     RETURNS (Callable[[Language], Iterable[Example]]): The reader.
     """
     for task, path in paths.items():
@@ -35,18 +43,35 @@ def create_multitask_corpus_v1(
                 f"[corpora] paths.{task} = {path!r} does not exist: convert that "
                 "task's data first (see its project's `convert` command)."
             )
-    return MultiTaskCorpus(paths, temperature=temperature, seed=seed, max_length=max_length)
+    return MultiTaskCorpus(
+        paths, temperature=temperature, seed=seed, max_length=max_length, sample=sample, limit=limit
+    )
 
 
 class MultiTaskCorpus:
-    def __init__(self, paths: Dict[str, str], *, temperature: float, seed: int, max_length: int) -> None:
+    def __init__(
+        self,
+        paths: Dict[str, str],
+        *,
+        temperature: float,
+        seed: int,
+        max_length: int,
+        sample: bool = True,
+        limit: int = 0,
+    ) -> None:
         self.corpora = {
-            task: Corpus(path, shuffle=True, max_length=max_length) for task, path in paths.items()
+            task: Corpus(path, shuffle=sample, max_length=max_length, limit=limit)
+            for task, path in paths.items()
         }
         self.temperature = temperature
+        self.sample = sample
         self.rng = random.Random(seed)
 
     def __call__(self, nlp: Language) -> Iterator[Example]:
+        if not self.sample:
+            for corpus in self.corpora.values():
+                yield from corpus(nlp)
+            return
         sizes = {task: sum(1 for _ in corpus(nlp)) for task, corpus in self.corpora.items()}
         tasks: List[str] = [task for task, size in sizes.items() if size > 0]
         if not tasks:

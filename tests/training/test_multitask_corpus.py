@@ -38,3 +38,12 @@ def test_every_small_example_seen_and_cycled(tmp_path):
 def test_missing_corpus_names_the_key(tmp_path):
     with pytest.raises(ValueError, match="paths.srl"):
         create_multitask_corpus_v1({"srl": str(tmp_path / "nope.spacy")})
+
+
+def test_dev_mode_reads_each_corpus_once_in_order(tmp_path):
+    nlp = spacy.blank("en")
+    paths = {"a": _docbin(tmp_path / "a.spacy", "a", 5), "b": _docbin(tmp_path / "b.spacy", "b", 3)}
+    texts = [eg.reference.text for eg in create_multitask_corpus_v1(paths, sample=False)(nlp)]
+    assert texts == [f"a number {i}" for i in range(5)] + [f"b number {i}" for i in range(3)]
+    limited = list(create_multitask_corpus_v1(paths, sample=False, limit=2)(nlp))
+    assert len(limited) == 4
