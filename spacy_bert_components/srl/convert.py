@@ -111,6 +111,7 @@ def sentence_to_doc(vocab: Vocab, sentence: Sentence, path: Path) -> Doc:
     rows = sentence.rows
     words = [cols[1] for _, cols in rows]
     spaces = ["SpaceAfter=No" not in cols[9].split("|") for _, cols in rows]
+    spaces[-1] = False  # one doc per sentence: no trailing space
     heads, deps = [], []
     for i, (n, cols) in enumerate(rows):
         try:
@@ -189,13 +190,13 @@ def convert_up_conllu(
     output_path (Path): Folder to write to (created).
     seed (int): Seed of the document shuffle.
     dev_fraction (float): Share of sentences (whole documents) held out.
-    limit (Optional[int]): Keep only the first `limit` documents.
+    limit (Optional[int]): Keep only the first `limit` documents (0 or None: all).
     RETURNS (Dict[str, int]): Docs (sentences) written per file.
     """
     input_path = Path(input_path)
     output_path = Path(output_path)
     sentences = read_up_conllu(input_path)
-    if limit is not None:
+    if limit:
         keep, seen = [], []
         for s in sentences:
             d = _document_of(s)

@@ -132,13 +132,15 @@ def forward(model: Model, inputs: SRLInput, is_train: bool) -> Tuple[SRLScores, 
     proj = model.get_ref("proj")
     ops = model.ops
     xp = ops.xp
-    vectors, backprop_tok2vec = tok2vec(docs, is_train)
     kept = [i for i, doc in enumerate(docs) if len(doc)]
     sents: List[Tuple[int, int, int]] = [(i, s, e) for i in kept for s, e in sentence_bounds(docs[i])]
-    hidden_size = proj.get_dim("nO")
-    empty = SRLScores(sents, numpy.zeros((0, 0), "f"), numpy.zeros((0, 0, 0), "f"), numpy.zeros((0, 0), "f"), numpy.zeros((0,), "i"), numpy.zeros((0,), "i"))
     if not sents:
-        return empty, lambda d_scores: backprop_tok2vec([ops.alloc2f(*v.shape) for v in vectors])
+        # Nothing to encode (spacy-transformers' pooling fails on a batch of
+        # empty docs, so the encoder is not even asked).
+        empty = SRLScores(sents, numpy.zeros((0, 0), "f"), numpy.zeros((0, 0, 0), "f"), numpy.zeros((0, 0), "f"), numpy.zeros((0,), "i"), numpy.zeros((0,), "i"))
+        return empty, lambda d_scores: []
+    vectors, backprop_tok2vec = tok2vec(docs, is_train)
+    hidden_size = proj.get_dim("nO")
     flat_in = xp.concatenate([vectors[i] for i in kept])
     flat, backprop_proj = proj(flat_in, is_train)
     starts = numpy.cumsum([0] + [len(docs[i]) for i in kept])

@@ -1,0 +1,182 @@
+"""bert_srl on the tiny BERT: training, output, serialization, edge cases."""
+import pickle
+
+import pytest
+import spacy
+from spacy.language import Language
+from spacy.tokens import DocBin, Span
+from spacy.training import Example
+
+from spacy_bert_components.srl.frames import FrameData, has_frames, read_frames, write_frames
+
+from ..util import blank_with_encoder
+from .util import TRAIN_DATA, assert_well_formed, frame_tuples, gold_doc, make_examples, srl_config
+
+TEXTS = [
+    "John ate the apple and Mary drank tea .",
+    "The cat saw a dog that barked loudly .",
+    "",
+    "Hello",
+    "Mary drank tea . The cat saw a dog .",
+    "a . b . c",
+    "John ate .",
+    "The dog barked loudly and the cat saw John .",
+    "tea apple loudly",
+]
+
+
+def _pipeline(tiny_bert: str) -> Language:
+    nlp = blank_with_encoder(tiny_bert)
+    nlp.add_pipe("bert_srl", name="srl", config=srl_config())
+    return nlp
+
+
+def _expected(words, frames):
+    return [(p[0], r, tuple((role, s, e) for role, s, e, _ in a), tuple(h for *_, h in a)) for p, r, a in frames]
+
+
+def test_overfits_two_sentences(trained):
+    for words, frames in TRAIN_DATA:
+        doc = trained(" ".join(words))
+        assert frame_tuples(doc) == _expected(words, frames)
+
+
+def test_frames_api(trained):
+    doc = trained("John ate the apple and Mary drank tea .")
+    frame = doc._.srl[0]
+    assert frame.predicate.text == "ate"
+    assert frame.roleset == "eat.01"
+    assert [(role, span.text) for role, span in frame.arguments] == [("ARG0", "John"), ("ARG1", "the apple")]
+    assert frame.to_dict()["arguments"][1]["head"] == "apple"
+    # span._.srl: the frames whose predicate lies in the span
+    two = trained("Mary drank tea . The cat saw a dog .")
+    sents = list(two.sents)
+    assert [f.predicate.text for f in sents[0]._.srl] == [f.predicate.text for f in two._.srl if f.predicate.start < sents[0].end]
+    assert all(sents[1].start <= f.predicate.start for f in sents[1]._.srl)
+    assert len(sents[0]._.srl) + len(sents[1]._.srl) == len(two._.srl)
+    # stored where DocBin keeps it: predicates and arguments in the span group
+    group = doc.spans["srl"]
+    assert {s.label_ for s in group} >= {"V", "ARG0", "ARG1"}
+
+
+def test_well_formed_even_when_every_token_is_a_predicate(trained):
+    srl = trained.get_pipe("srl")
+    threshold = srl.cfg["threshold"]
+    srl.cfg["threshold"] = 1e-6
+    try:
+        docs = list(trained.pipe(TEXTS))
+    finally:
+        srl.cfg["threshold"] = threshold
+    assert len(docs[0]._.srl) > 2  # more predicates than the two real ones
+    for doc in docs:
+        assert_well_formed(doc)
+
+
+def test_empty_and_verbless_docs(trained):
+    empty = trained("")
+    assert empty._.srl == []
+    assert has_frames(empty)
+    for text in ["Hello", "tea apple loudly", "a . b . c"]:
+        doc = trained(text)
+        assert_well_formed(doc)
+    assert list(trained.pipe([])) == []
+
+
+def test_batch_sizes_agree(trained):
+    one = [frame_tuples(d) for d in trained.pipe(TEXTS, batch_size=1)]
+    eight = [frame_tuples(d) for d in trained.pipe(TEXTS, batch_size=8)]
+    assert one == eight
+
+
+def test_round_trips(trained, tmp_path):
+    docs = list(trained.pipe(TEXTS))
+    expected = [frame_tuples(d) for d in docs]
+    assert any(expected)
+    trained.to_disk(tmp_path / "model")
+    loaded = spacy.load(tmp_path / "model")
+    assert [frame_tuples(d) for d in loaded.pipe(TEXTS)] == expected
+    config = trained.config
+    fresh = spacy.util.load_model_from_config(config, auto_fill=True)
+    fresh.from_bytes(trained.to_bytes())
+    assert [frame_tuples(d) for d in fresh.pipe(TEXTS)] == expected
+    unpickled = pickle.loads(pickle.dumps(trained))
+    assert [frame_tuples(d) for d in unpickled.pipe(TEXTS)] == expected
+    # the annotations survive DocBin, doc.to_bytes and pickling of docs
+    db = DocBin(docs=docs)
+    restored = list(DocBin().from_bytes(db.to_bytes()).get_docs(trained.vocab))
+    assert [frame_tuples(d) for d in restored] == expected
+    from spacy.tokens import Doc
+
+    assert [frame_tuples(Doc(trained.vocab).from_bytes(d.to_bytes())) for d in docs] == expected
+    assert [frame_tuples(pickle.loads(pickle.dumps(d))) for d in docs] == expected
+
+
+def test_uninitialized_use_raises(tiny_bert):
+    nlp = _pipeline(tiny_bert)
+    with pytest.raises(ValueError, match="not initialized"):
+        nlp.get_pipe("srl").predict([nlp.make_doc("John ate .")])
+
+
+def test_initialize_without_srl_gold_raises(tiny_bert):
+    nlp = _pipeline(tiny_bert)
+    examples = [Example.from_dict(nlp.make_doc("John ate ."), {})]
+    with pytest.raises(ValueError, match="No semantic role annotation"):
+        nlp.initialize(lambda: examples)
+
+
+def test_docs_without_srl_gold_give_no_loss(tiny_bert):
+    nlp = _pipeline(tiny_bert)
+    examples = make_examples(nlp)
+    optimizer = nlp.initialize(lambda: examples)
+    other_task = [Example.from_dict(nlp.make_doc("The film was great ."), {"cats": {"POS": 1.0}})]
+    losses = nlp.update(other_task, sgd=optimizer)
+    assert losses["srl"] == 0.0
+    losses = nlp.update(examples, sgd=optimizer)
+    assert losses["srl"] > 0.0
+
+
+def test_never_overwrites_a_foreign_span_group(trained):
+    doc = trained.make_doc("John ate the apple .")
+    doc.spans["srl"] = [Span(doc, 0, 1, label="PERSON")]
+    for name, proc in trained.pipeline:
+        if name != "srl":
+            doc = proc(doc)
+    with pytest.raises(ValueError, match="another component"):
+        trained.get_pipe("srl")(doc)
+
+
+def test_gold_with_other_tokenization_is_aligned(trained):
+    srl = trained.get_pipe("srl")
+    words = ["John", "ate", "the", "apple", "."]
+    ref = gold_doc(trained, words, [((1, 2), "eat.01", [("ARG0", 0, 1, 0), ("ARG1", 2, 4, 3)])])
+    predicted = trained.make_doc("John ate the apple.")  # the same tokens
+    gold = srl._aligned_gold(Example(predicted, ref))
+    assert gold[0].predicate == (1, 2)
+    ref2 = gold_doc(trained, ["Johnate", "the", "apple"], [((0, 1), "eat.01", [("ARG1", 1, 3, 2)])])
+    gold2 = srl._aligned_gold(Example(trained.make_doc("Johnate the apple"), ref2))
+    assert gold2[0].arguments == [("ARG1", 1, 3, 2)]
+
+
+def test_standalone_encoder(tiny_bert):
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe(
+        "bert_srl",
+        config={"model": {"hidden_size": 16, "tok2vec": {"@architectures": "spacy-bert-components.Tok2VecEncoder.v1", "name": tiny_bert}}},
+    )
+    examples = make_examples(nlp)
+    optimizer = nlp.initialize(lambda: examples)
+    losses = {}
+    nlp.update(examples, sgd=optimizer, losses=losses)
+    assert losses["bert_srl"] > 0
+    doc = nlp("John ate the apple .")
+    assert_well_formed(doc)
+    assert has_frames(doc)
+
+
+def test_frames_storage_round_trip(trained):
+    doc = trained.make_doc("John ate the apple .")
+    frames = [FrameData((1, 2), "eat.01", [("ARG0", 0, 1, 0), ("ARG1", 2, 4, 3)])]
+    write_frames(doc, frames)
+    assert read_frames(doc) == frames
+    assert [s.label_ for s in doc.spans["srl"]] == ["V", "ARG0", "ARG1"]

@@ -1,0 +1,112 @@
+"""The up-conllu converter: spans from heads, splits by document, errors."""
+from pathlib import Path
+
+import pytest
+import spacy
+from spacy.tokens import DocBin
+
+from spacy_bert_components.errors import ConversionError
+from spacy_bert_components.srl.convert import convert_up_conllu, read_up_conllu, split_documents
+from spacy_bert_components.srl.frames import read_frames
+
+# "The big dog , which barked , chased the cat ." with two predicates:
+# barked (ARG0 = dog's subtree minus the relative clause holding the
+# predicate) and chased (ARG0 = dog: its subtree, edge punctuation trimmed).
+CONLLU = """# newdoc id = doc-a
+# sent_id = doc-a-0001
+# text = The big dog, which barked, chased the cat.
+1\tThe\tthe\tDET\tDT\t_\t3\tdet\t_\t_\t_\t_\t_
+2\tbig\tbig\tADJ\tJJ\t_\t3\tamod\t_\t_\t_\t_\t_
+3\tdog\tdog\tNOUN\tNN\t_\t8\tnsubj\t_\tSpaceAfter=No\t_\tARG0\tARG0
+4\t,\t,\tPUNCT\t,\t_\t6\tpunct\t_\t_\t_\t_\t_
+5\twhich\twhich\tPRON\tWDT\t_\t6\tnsubj\t_\t_\t_\tR-ARG0\t_
+6\tbarked\tbark\tVERB\tVBD\t_\t3\tacl:relcl\t_\tSpaceAfter=No\tbark.01\tV\t_
+7\t,\t,\tPUNCT\t,\t_\t6\tpunct\t_\t_\t_\t_\t_
+8\tchased\tchase\tVERB\tVBD\t_\t0\troot\t_\t_\tchase.01\t_\tV
+9\tthe\tthe\tDET\tDT\t_\t10\tdet\t_\t_\t_\t_\t_
+10\tcat\tcat\tNOUN\tNN\t_\t8\tobj\t_\tSpaceAfter=No\t_\t_\tARG1
+11\t.\t.\tPUNCT\t.\t_\t8\tpunct\t_\t_\t_\t_\t_
+
+# sent_id = doc-a-0002
+# text = Hello!
+1\tHello\thello\tINTJ\tUH\t_\t0\troot\t_\tSpaceAfter=No\t_\t
+2\t!\t!\tPUNCT\t.\t_\t1\tpunct\t_\t_\t_\t
+
+# newdoc id = doc-b
+# sent_id = doc-b-0001
+# text = Cats sleep.
+1\tCats\tcat\tNOUN\tNNS\t_\t2\tnsubj\t_\t_\t_\tARG0
+2\tsleep\tsleep\tVERB\tVBP\t_\t0\troot\t_\tSpaceAfter=No\tsleep.01\tV
+3\t.\t.\tPUNCT\t.\t_\t2\tpunct\t_\t_\t_\t_
+
+# newdoc id = doc-c
+# sent_id = doc-c-0001
+# text = Dogs bark.
+1\tDogs\tdog\tNOUN\tNNS\t_\t2\tnsubj\t_\t_\t_\tARG0
+2\tbark\tbark\tVERB\tVBP\t_\t0\troot\t_\tSpaceAfter=No\tbark.01\tV
+3\t.\t.\tPUNCT\t.\t_\t2\tpunct\t_\t_\t_\t_
+"""
+
+
+@pytest.fixture
+def conllu(tmp_path) -> Path:
+    path = tmp_path / "up.conllu"
+    path.write_text(CONLLU, encoding="utf8")
+    return path
+
+
+def _docs(path: Path):
+    nlp = spacy.blank("en")
+    return list(DocBin().from_disk(path).get_docs(nlp.vocab))
+
+
+def test_spans_from_heads(conllu, tmp_path):
+    counts = convert_up_conllu(conllu, tmp_path / "out", dev_fraction=0.0)
+    assert sum(counts.values()) == 4
+    docs = _docs(tmp_path / "out" / "train.spacy")
+    doc = next(d for d in docs if d.text.startswith("The big dog"))
+    assert doc.text == "The big dog, which barked, chased the cat."
+    barked, chased = doc._.srl
+    assert (barked.predicate.text, barked.roleset) == ("barked", "bark.01")
+    # dog's subtree holds the predicate: cut off, and "which" (R-ARG0) too
+    assert [(r, s.text, h.text) for (r, s), (_, h) in zip(barked.arguments, barked.heads)] == [
+        ("ARG0", "The big dog", "dog"),
+        ("R-ARG0", "which", "which"),
+    ]
+    # chased: ARG0 is dog's whole subtree, edge punctuation trimmed
+    assert [(r, s.text) for r, s in chased.arguments] == [("ARG0", "The big dog, which barked"), ("ARG1", "the cat")]
+    hello = next(d for d in docs if d.text.startswith("Hello"))
+    assert hello._.srl == [] and read_frames(hello) == []
+    assert "srl" in hello.spans  # annotated: "no predicate here" is gold too
+    assert doc[2].lemma_ == "dog" and doc[2].dep_ == "nsubj"
+
+
+def test_split_by_document_is_reproducible(conllu, tmp_path):
+    sentences = read_up_conllu(conllu)
+    train, dev = split_documents(sentences, seed=3, dev_fraction=0.3)
+    assert {s.doc_id for s in train}.isdisjoint({s.doc_id for s in dev})
+    assert len(train) + len(dev) == 4 and dev
+    again = split_documents(read_up_conllu(conllu), seed=3, dev_fraction=0.3)
+    assert [s.sent_id for s in again[1]] == [s.sent_id for s in dev]
+    counts = convert_up_conllu(conllu, tmp_path / "o", seed=3, dev_fraction=0.3, limit=2)
+    assert sum(counts.values()) == 3  # documents a and b
+
+
+def test_malformed_line_names_file_and_line(tmp_path):
+    path = tmp_path / "bad.conllu"
+    path.write_text("# sent_id = x-1\n1\tOnly\tthree\n", encoding="utf8")
+    with pytest.raises(ConversionError) as err:
+        convert_up_conllu(path, tmp_path / "out")
+    assert "bad.conllu" in str(err.value) and "2" in str(err.value)
+
+
+def test_real_file_slice(shared_data, tmp_path):
+    path = shared_data / "srl" / "up_english_ewt" / "en_ewt-up-dev.conllu"
+    counts = convert_up_conllu(path, tmp_path / "out", limit=5, seed=0, dev_fraction=0.4)
+    assert all(n > 0 for n in counts.values())
+    for name in ("train.spacy", "dev.spacy"):
+        for doc in _docs(tmp_path / "out" / name):
+            for frame in doc._.srl:
+                spans = sorted((s.start, s.end) for _, s in frame.arguments)
+                assert all(b <= c for (_, b), (c, _) in zip(spans, spans[1:]))
+                assert not any(s.start <= frame.predicate.start < s.end for _, s in frame.arguments)

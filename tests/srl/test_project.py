@@ -1,0 +1,32 @@
+"""projects/srl_up_english end to end on a tiny slice: convert, train (two
+steps, tiny BERT, frozen config), evaluate, package."""
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parents[2] / "projects" / "srl_up_english"
+
+
+def test_project_workflow_on_a_tiny_slice(tiny_bert, shared_data, tmp_path):
+    project = tmp_path / "srl_up_english"
+    project.mkdir()
+    shutil.copy(PROJECT / "project.yml", project / "project.yml")
+    shutil.copytree(PROJECT / "configs", project / "configs")
+    cmd = [
+        sys.executable, "-m", "spacy", "project", "run", "all", str(project),
+        "--vars.data_dir", str(shared_data / "srl" / "up_english_ewt"),
+        "--vars.encoder", tiny_bert,
+        "--vars.limit", "3",
+        "--vars.max_steps", "2",
+        "--vars.eval_frequency", "1",
+    ]
+    result = subprocess.run(cmd, capture_output=True, text=True, cwd=project)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert (project / "corpus" / "train.spacy").exists() and (project / "corpus" / "dev.spacy").exists()
+    assert (project / "training" / "frozen" / "model-best").exists()
+    metrics = json.loads((project / "metrics" / "frozen.json").read_text())
+    for key in ("srl_p", "srl_r", "srl_f", "srl_head_f", "srl_predicate_f", "srl_sense_acc"):
+        assert 0.0 <= metrics[key] <= 100.0
+    assert list((project / "packages").glob("*/dist/*.tar.gz"))
