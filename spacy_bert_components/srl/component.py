@@ -381,13 +381,34 @@ class SemanticRoleLabeler(TrainablePipe):
 
 
 def _choose_roleset(token, logits, rolesets, by_form, by_lemma) -> Optional[str]:
-    """The best roleset seen in training with this word form or lemma; else
-    the lemma (or lower-cased form) + ".01"."""
+    """The best roleset seen in training with this word form or lemma (the
+    token's lemma if a lemmatizer ran, else simple English stem guesses);
+    else the lemma (or lower-cased form) + ".01"."""
     lemma = token.lemma_ if token.lemma_ else ""
     candidates = list(by_form.get(token.lower_, [])) + list(by_lemma.get(lemma, []))
+    if not candidates and not lemma:
+        for guess in _stem_guesses(token.lower_):
+            if guess in by_lemma:
+                candidates = list(by_lemma[guess])
+                break
     if candidates and logits is not None:
         return rolesets[max(candidates, key=lambda k: logits[k])]
     return f"{lemma or token.lower_}.01"
+
+
+def _stem_guesses(form: str) -> List[str]:
+    """Lemma guesses for an inflected English verb or noun form (no
+    lemmatizer in the pipeline): nominates -> nominate, used -> use,
+    carried -> carry, running -> run, making -> make."""
+    guesses = []
+    for suffix, replacements in (("ies", ["y"]), ("ied", ["y"]), ("es", ["", "e"]), ("s", [""]), ("ed", ["", "e"]), ("ing", ["", "e"])):
+        if form.endswith(suffix) and len(form) > len(suffix) + 1:
+            stem = form[: -len(suffix)]
+            for r in replacements:
+                guesses.append(stem + r)
+            if len(stem) > 2 and stem[-1] == stem[-2]:
+                guesses.append(stem[:-1])  # running -> run, stopped -> stop
+    return guesses
 
 
 def _sigmoid(x: numpy.ndarray) -> numpy.ndarray:

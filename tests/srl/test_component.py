@@ -180,3 +180,17 @@ def test_frames_storage_round_trip(trained):
     write_frames(doc, frames)
     assert read_frames(doc) == frames
     assert [s.label_ for s in doc.spans["srl"]] == ["V", "ARG0", "ARG1"]
+
+
+def test_roleset_choice_and_fallback():
+    from spacy_bert_components.srl.component import _choose_roleset
+
+    nlp = spacy.blank("en")
+    doc = nlp.make_doc("He nominates and carried and zorbled")
+    rolesets = ["carry.01", "nominate.01", "nominate.02"]
+    by_form = {"nominates": [1, 2]}
+    by_lemma = {"carry": [0], "nominate": [1, 2]}
+    logits = [0.0, 0.1, 0.9]
+    assert _choose_roleset(doc[1], logits, rolesets, by_form, by_lemma) == "nominate.02"
+    assert _choose_roleset(doc[3], logits, rolesets, {}, by_lemma) == "carry.01"  # stem guess
+    assert _choose_roleset(doc[5], logits, rolesets, by_form, by_lemma) == "zorbled.01"  # unseen
