@@ -347,7 +347,10 @@ def _read_txt(block: Block) -> Iterator[Dict[str, Any]]:
     folder = Path(block.source.path)
     for row in range(block.start, block.stop):
         rel = block.source.files[row]
-        yield {"row": None, "member": None, "file": str(folder / rel), "id": rel, "text": (folder / rel).read_bytes()}
+        # Ids are "FOLDER/RELATIVE/PATH" (or the file name for a file given
+        # alone), so two folders with the same file names never share ids.
+        doc_id = f"{block.source.label}{rel}" if block.source.label.endswith("/") else rel
+        yield {"row": None, "member": None, "file": str(folder / rel), "id": doc_id, "text": (folder / rel).read_bytes()}
 
 
 def _read_zip(block: Block) -> Iterator[Dict[str, Any]]:

@@ -180,6 +180,10 @@ def run_ray(
         BlockDatasource(blocks, read_options),
         override_num_blocks=len(blocks),
         num_cpus=READ_TASK_CPUS,
+        # Each concurrent read task is a Ray worker process (~250 MB, seconds
+        # to start on a busy machine); a block reads in milliseconds, so a
+        # few readers feed many annotators.
+        concurrency=max(1, min(4, workers // 2)),
     )
     dataset = dataset.map_batches(
         annotator,

@@ -100,7 +100,7 @@ def test_txt_folder(tmp_path):
     (folder / "c.txt").write_bytes(b"caf\xe9")
     (folder / "notes.md").write_text("ignored")
     _, rows = read_all([folder])
-    assert [r["id"] for r in rows] == ["a.txt", "c.txt", "sub/b.txt"]
+    assert [r["id"] for r in rows] == ["texts/a.txt", "texts/c.txt", "texts/sub/b.txt"]
     assert rows[0]["text"] == "Alpha." and rows[2]["text"] == "Beta."
     assert rows[1]["error"].startswith("undecodable bytes")
 

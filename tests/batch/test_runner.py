@@ -70,7 +70,7 @@ def test_every_bad_row_is_kept_with_its_own_error(tmp_path, tiny_pipeline):
     assert summary.rows_in == summary.rows_out == 7 and summary.errors == 6 and summary.exit_code == 1
     errors = {row["id"]: row["error"] for row in rows_of(tmp_path / "out")}
     assert errors["ok"] is None
-    messages = [errors[key] for key in ("empty", "null", "number", "long", "bad.jsonl:5", "latin1.txt")]
+    messages = [errors[key] for key in ("empty", "null", "number", "long", "bad.jsonl:5", "txt/latin1.txt")]
     assert [m.split(":")[0] for m in messages] == [
         "empty text",
         "null text",
