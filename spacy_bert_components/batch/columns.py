@@ -8,7 +8,7 @@ entities from `doc.ents`; sentiment from `doc.cats` ({label: prob}) and
 `.arguments` (list of (role, Span))); summaries from `doc.spans["summary"]`
 with the sentence scores in `doc.spans["summary"].attrs["scores"]`.
 """
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Optional
 
 import pyarrow as pa
@@ -51,25 +51,30 @@ class ColumnSpec:
     sentiment: bool = False
     srl: bool = False
     summary: bool = False
+    # The span group a bert_summarizer writes (its `spans_key` setting).
+    summary_key: str = SUMMARY_KEY
 
     def names(self) -> List[str]:
-        return [name for name, present in asdict(self).items() if present]
+        return [name for name in ("ents", "sentiment", "srl", "summary") if getattr(self, name)]
 
 
 def spec_from_components(components: Iterable[Dict[str, Any]]) -> ColumnSpec:
-    """components (Iterable[Dict[str, Any]]): For each pipe, its "factory" and
-    "assigns" (as in `FactoryMeta`).
+    """components (Iterable[Dict[str, Any]]): For each pipe, its "factory",
+    "assigns" (as in `FactoryMeta`) and, for a summarizer, its "spans_key".
     RETURNS (ColumnSpec): ents if a pipe assigns doc.ents, sentiment if one
     assigns doc.cats, srl / summary if a bert_srl / bert_summarizer exists.
     """
     ents = sentiment = srl = summary = False
+    summary_key = SUMMARY_KEY
     for component in components:
         assigns = set(component.get("assigns") or ())
         ents = ents or "doc.ents" in assigns
         sentiment = sentiment or "doc.cats" in assigns
         srl = srl or component.get("factory") == SRL_FACTORY
-        summary = summary or component.get("factory") == SUMMARIZER_FACTORY
-    return ColumnSpec(ents=ents, sentiment=sentiment, srl=srl, summary=summary)
+        if component.get("factory") == SUMMARIZER_FACTORY:
+            summary = True
+            summary_key = component.get("spans_key") or SUMMARY_KEY
+    return ColumnSpec(ents=ents, sentiment=sentiment, srl=srl, summary=summary, summary_key=summary_key)
 
 
 def spec_for_pipeline(nlp: Language) -> ColumnSpec:
@@ -77,7 +82,8 @@ def spec_for_pipeline(nlp: Language) -> ColumnSpec:
     components = []
     for name in nlp.pipe_names:
         meta = nlp.get_pipe_meta(name)
-        components.append({"factory": meta.factory, "assigns": meta.assigns})
+        config = nlp.get_pipe_config(name)
+        components.append({"factory": meta.factory, "assigns": meta.assigns, "spans_key": config.get("spans_key")})
     return spec_from_components(components)
 
 
@@ -135,8 +141,8 @@ def doc_row(doc: Doc, spec: ColumnSpec) -> Dict[str, Any]:
         frames = doc._.srl if Doc.has_extension("srl") else None
         row["srl"] = [_frame(frame) for frame in (frames or [])]
     if spec.summary:
-        if SUMMARY_KEY in doc.spans:
-            group = doc.spans[SUMMARY_KEY]
+        if spec.summary_key in doc.spans:
+            group = doc.spans[spec.summary_key]
             scores = list(group.attrs.get("scores") or [])
             row["summary"] = [
                 dict(_span(span), score=float(scores[i]) if i < len(scores) else None) for i, span in enumerate(group)

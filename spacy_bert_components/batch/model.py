@@ -95,7 +95,7 @@ def spec_for_model(path: Path) -> Optional[ColumnSpec]:
             meta = Language.get_factory_meta(factory)
         except Exception:  # noqa: BLE001 - unknown: fall back to loading
             return None
-        components.append({"factory": factory, "assigns": meta.assigns})
+        components.append({"factory": factory, "assigns": meta.assigns, "spans_key": block.get("spans_key")})
     return spec_from_components(components)
 
 

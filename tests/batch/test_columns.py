@@ -91,6 +91,8 @@ def test_spec_from_components():
     )
     assert spec == ColumnSpec(ents=True, sentiment=True, srl=True, summary=False)
     assert spec_from_components([{"factory": "bert_summarizer", "assigns": []}]).summary
+    other = spec_from_components([{"factory": "bert_summarizer", "assigns": [], "spans_key": "tldr"}])
+    assert other.summary_key == "tldr" and other.names() == ["summary"]
 
 
 def test_spec_from_config_equals_loaded_pipeline(tiny_pipeline):
