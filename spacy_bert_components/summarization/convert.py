@@ -2,7 +2,6 @@
 BBC News Summary (folders of articles and extractive summaries)."""
 import json
 import random
-import re
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
@@ -15,9 +14,9 @@ DEFAULT_DEV_FRACTION = 0.1
 # SciTLDR's summaries are one sentence: its oracle (and lead baseline) is one.
 SCITLDR_ORACLE_SENTENCES = 1
 # BBC summaries are run together with no space after the full stop
-# ("...$10.9bn.For the full-year..."): split where a sentence end is directly
-# followed by the start of the next (a capital, a quote or a bracket).
-_RUN_TOGETHER = re.compile(r"""(?<=[.!?])(?=["'\u201c\u2018(]?[A-Z])|(?<=[.!?]["'\u201d\u2019])(?=[A-Z"'\u201c])""")
+# ("...$10.9bn.For the full-year..."): a sentence end directly followed by a
+# capital, or by a quote and a capital, is a boundary.
+_QUOTES = "\"\u201c\u201d"
 
 
 def _blank_nlp():
@@ -97,12 +96,28 @@ def convert_scitldr(input_path: Path, output_path: Path, limit: Optional[int] = 
 def split_run_together(summary: str) -> List[str]:
     """Re-split a BBC summary whose sentences have no space between them.
 
+    A quote after the full stop closes the sentence when the sentence has an
+    odd number of quotes so far, and opens the next one otherwise.
+
     RETURNS (List[str]): The sentences.
     """
     sents: List[str] = []
     for line in summary.splitlines():
-        sents.extend(s.strip() for s in _RUN_TOGETHER.split(line) if s.strip())
-    return sents
+        start = 0
+        i = 1
+        while i < len(line):
+            if line[i - 1] in ".!?":
+                if line[i].isupper():
+                    sents.append(line[start:i])
+                    start = i
+                elif line[i] in _QUOTES and i + 1 < len(line) and line[i + 1].isupper():
+                    n_quotes = sum(line[start:i].count(q) for q in _QUOTES)
+                    cut = i + 1 if n_quotes % 2 else i
+                    sents.append(line[start:cut])
+                    start = cut
+            i += 1
+        sents.append(line[start:])
+    return [s.strip() for s in sents if s.strip()]
 
 
 def _bbc_pairs(input_path: Path) -> List[Tuple[str, str]]:
