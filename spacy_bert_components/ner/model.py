@@ -17,12 +17,13 @@ from thinc.api import (
     HashEmbed,
     Maxout,
     Model,
-    PyTorchLSTM,
     chain,
     concatenate,
     with_array,
 )
 from thinc.types import Floats2d
+
+from .torch_lstm import PackedBiLSTM
 
 DEFAULT_FEATURE_ATTRS = ("SHAPE", "IS_TITLE", "IS_UPPER", "PREFIX")
 DEFAULT_FEATURE_WIDTH = 32
@@ -118,7 +119,8 @@ def build_ner_tok2vec_v1(
     project = with_array(chain(Maxout(hidden_width, nP=2, normalize=True), Dropout(dropout)))
     layers = [inputs, project]
     if lstm_depth > 0:
-        layers.append(PyTorchLSTM(hidden_width, hidden_width, bi=True, depth=lstm_depth))
+        layers.append(PackedBiLSTM(hidden_width, hidden_width, depth=lstm_depth))
+    # Empty docs never get here: the parser and the sentiment model skip them.
     model = chain(*layers)
     model.set_dim("nO", hidden_width)
     model.set_ref("encoder", tok2vec)

@@ -111,7 +111,9 @@ def forward(model: Model, docs: List[Doc], is_train: bool) -> Tuple[SentimentSco
     tok2vec, pool, output = model.layers
     ops = model.ops
     n_labels = model.get_dim("nO")
-    tokvecs, bp_tokvecs = tok2vec(docs, is_train)
+    # Empty docs have no sentence; the encoder never sees them.
+    kept = [doc for doc in docs if len(doc)]
+    tokvecs, bp_tokvecs = tok2vec(kept, is_train) if kept else ([], None)
     sents, owners, weights = _sentences(model, docs, tokvecs)
     if len(sents.lengths):
         pooled, bp_pool = pool(sents, is_train)
@@ -128,7 +130,7 @@ def forward(model: Model, docs: List[Doc], is_train: bool) -> Tuple[SentimentSco
     scores = (doc_probs, Ragged(sent_probs, ops.asarray1i(n_sents)))
 
     def backprop(d_doc_probs: Floats2d) -> List[Doc]:
-        if bp_output is None or bp_pool is None:
+        if bp_output is None or bp_pool is None or bp_tokvecs is None:
             return []
         d_sent = d_doc_probs[owners] * weights
         d_tokens = bp_pool(bp_output(d_sent)).data
