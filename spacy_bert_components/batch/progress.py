@@ -39,9 +39,22 @@ class Progress:
         self._bar = None
         use_bar = self.stream.isatty() if bar is None else bar
         if use_bar:
+            import shutil
+
             from tqdm import tqdm
 
-            self._bar = tqdm(total=total, unit="doc", file=self.stream, dynamic_ncols=True, smoothing=0.1)
+            # A terminal that reports no size (a bare pty) would get an empty
+            # bar: give it a fixed one.
+            sized = shutil.get_terminal_size((0, 0)).columns > 0
+            self._bar = tqdm(
+                total=total,
+                unit="doc",
+                file=self.stream,
+                dynamic_ncols=sized,
+                ncols=None if sized else 100,
+                nrows=None if sized else 24,
+                smoothing=0.1,
+            )
 
     def update(self, rows: int, errors: int, tokens: int) -> None:
         self.counts.rows += rows

@@ -224,6 +224,8 @@ def annotate_corpus(
         }
         write_manifest(output, manifest)
         todo_rows = sum(block.n_rows for block in todo)
+        where = "this process" if settings.local else f"{workers} Ray worker(s), each loading the pipeline"
+        log(f"{todo_rows} docs in {len(todo)} blocks of up to {plan.rows_per_block}, on {where}")
         reporter = progress(todo_rows) if progress is not None else Progress(todo_rows)
 
         def on_block(block: Block, table: pa.Table) -> None:

@@ -174,3 +174,17 @@ def test_cli_exit_codes(tmp_path, tiny_pipeline, monkeypatch):
     monkeypatch.setattr("spacy_bert_components.info.default_pipeline_path", lambda: None)
     result = runner.invoke(cli, ["annotate", "--local", "-o", str(tmp_path / "o4"), str(tmp_path / "good.jsonl")])
     assert result.exit_code == 2 and "No default pipeline is installed" in result.output
+
+
+def test_progress_bar_and_plain_lines():
+    bar_stream, plain_stream = io.StringIO(), io.StringIO()
+    bar = Progress(10, stream=bar_stream, bar=True)
+    plain = Progress(10, stream=plain_stream, bar=False, interval=0.0)
+    for reporter in (bar, plain):
+        reporter.update(4, 1, 20)
+        reporter.update(6, 0, 30)
+        reporter.close()
+    assert "10/10" in bar_stream.getvalue() and "doc/s" in bar_stream.getvalue()
+    lines = plain_stream.getvalue().splitlines()
+    assert lines[0].startswith("annotate: 4/10 docs (40.0%)") and "docs/s" in lines[0] and "ETA" in lines[0]
+    assert lines[-1].startswith("annotate: 10/10 docs (100.0%)") and "1 errors" in lines[-1]
