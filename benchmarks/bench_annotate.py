@@ -92,6 +92,7 @@ def annotate(corpus: Path, model: str, output: Path, extra: List[str], name: str
     timing = manifest.get("timing", {})
     result.update(
         name=name,
+        load_average=os.getloadavg()[0],
         docs=manifest.get("rows", {}).get("out"),
         annotate_s=timing.get("annotate_seconds"),
         docs_per_s=timing.get("docs_per_second"),
@@ -127,7 +128,12 @@ def main() -> None:
     parser.add_argument("--skip-throughput", action="store_true")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
-    results: Dict[str, Any] = {"machine": f"{os.cpu_count()} CPU cores", "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    results: Dict[str, Any] = {
+        "machine": f"{os.cpu_count()} CPU cores",
+        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        # The cores are shared: the load says how busy they were.
+        "load_average_at_start": os.getloadavg(),
+    }
     common = ["--batch-size", str(args.batch_size), "--workers", str(args.workers)]
     if not args.skip_throughput:
         local = annotate(args.corpus, args.model, OUT / "run-local", common + ["--local"], "throughput-local")
@@ -157,6 +163,7 @@ def main() -> None:
                 results[f"memory_ratio_{mode}"] = round(peaks[-1] / peaks[0], 3)
                 print(f"peak memory {mode}: {peaks} MB, ratio {results[f'memory_ratio_{mode}']}", flush=True)
     results["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    results["load_average_at_end"] = os.getloadavg()
     (OUT / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     print(f"wrote {OUT / 'results.json'}")
 
