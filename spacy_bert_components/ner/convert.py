@@ -12,9 +12,16 @@ from spacy.vocab import Vocab
 
 from ..errors import ConversionError
 
-DOCSTART = "-DOCSTART-"
-# (token, tag, line number) per token; sentences; documents.
-_Token = Tuple[str, str, int]
+
+def _lines(path: Path) -> Iterator[str]:
+    """The file's lines, decoded one by one so that a byte that is not UTF-8
+    is a ConversionError naming its line."""
+    with Path(path).open("rb") as fileh:
+        for n, raw in enumerate(fileh, start=1):
+            try:
+                yield raw.decode("utf8")
+            except UnicodeDecodeError as err:
+                raise ConversionError(path, n, f"not UTF-8 text ({err.reason})") from None
 
 
 def read_conll03(path: Path) -> Iterator[List[List[_Token]]]:
@@ -25,25 +32,24 @@ def read_conll03(path: Path) -> Iterator[List[List[_Token]]]:
     """
     doc: List[List[_Token]] = []
     sent: List[_Token] = []
-    with Path(path).open(encoding="utf8") as fileh:
-        for n, line in enumerate(fileh, start=1):
-            fields = line.split()
-            if not fields:
-                if sent:
-                    doc.append(sent)
-                    sent = []
-                continue
-            if fields[0] == DOCSTART:
-                if sent:
-                    doc.append(sent)
-                    sent = []
-                if doc:
-                    yield doc
-                    doc = []
-                continue
-            if len(fields) < 2:
-                raise ConversionError(path, n, f"expected 'token POS chunk NER', got {line.strip()!r}")
-            sent.append((fields[0], fields[-1], n))
+    for n, line in enumerate(_lines(path), start=1):
+        fields = line.split()
+        if not fields:
+            if sent:
+                doc.append(sent)
+                sent = []
+            continue
+        if fields[0] == DOCSTART:
+            if sent:
+                doc.append(sent)
+                sent = []
+            if doc:
+                yield doc
+                doc = []
+            continue
+        if len(fields) < 2:
+            raise ConversionError(path, n, f"expected 'token POS chunk NER', got {line.strip()!r}")
+        sent.append((fields[0], fields[-1], n))
     if sent:
         doc.append(sent)
     if doc:

@@ -7,8 +7,16 @@ from spacy.vocab import Vocab
 
 from ..errors import ConversionError
 
-# SST-2's binary labels; the neutral class of SST-5 is absent from this data.
-SST2_LABELS = {"0": "negative", "1": "positive"}
+
+def _lines(path: Path) -> Iterator[str]:
+    """The file's lines, decoded one by one so that a byte that is not UTF-8
+    is a ConversionError naming its line."""
+    with Path(path).open("rb") as fileh:
+        for n, raw in enumerate(fileh, start=1):
+            try:
+                yield raw.decode("utf8")
+            except UnicodeDecodeError as err:
+                raise ConversionError(path, n, f"not UTF-8 text ({err.reason})") from None
 
 
 def read_sst2(path: Path) -> Iterator[Tuple[str, str, int]]:
@@ -18,16 +26,15 @@ def read_sst2(path: Path) -> Iterator[Tuple[str, str, int]]:
     YIELDS (Tuple[str, str, int]): The label name, the (tokenized) text and
         the line number. Blank lines are skipped.
     """
-    with Path(path).open(encoding="utf8") as fileh:
-        for n, line in enumerate(fileh, start=1):
-            if not line.strip():
-                continue
-            label, _, text = line.strip().partition(" ")
-            if label not in SST2_LABELS:
-                raise ConversionError(path, n, f"label {label!r} is not 0 or 1 (expected 'label text')")
-            if not text.strip():
-                raise ConversionError(path, n, "a label with no text (expected 'label text')")
-            yield SST2_LABELS[label], text.strip(), n
+    for n, line in enumerate(_lines(path), start=1):
+        if not line.strip():
+            continue
+        label, _, text = line.strip().partition(" ")
+        if label not in SST2_LABELS:
+            raise ConversionError(path, n, f"label {label!r} is not 0 or 1 (expected 'label text')")
+        if not text.strip():
+            raise ConversionError(path, n, "a label with no text (expected 'label text')")
+        yield SST2_LABELS[label], text.strip(), n
 
 
 def sst2_to_docbin(input_path: Path, output_path: Path, *, limit: Optional[int] = None) -> Dict[str, int]:
