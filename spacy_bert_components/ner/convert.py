@@ -12,6 +12,10 @@ from spacy.vocab import Vocab
 
 from ..errors import ConversionError
 
+DOCSTART = "-DOCSTART-"
+# (token, tag, line number) per token; sentences; documents.
+_Token = Tuple[str, str, int]
+
 
 def _lines(path: Path) -> Iterator[str]:
     """The file's lines, decoded one by one so that a byte that is not UTF-8
