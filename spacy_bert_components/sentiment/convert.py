@@ -7,6 +7,9 @@ from spacy.vocab import Vocab
 
 from ..errors import ConversionError
 
+# SST-2's binary labels; the neutral class of SST-5 is absent from this data.
+SST2_LABELS = {"0": "negative", "1": "positive"}
+
 
 def _lines(path: Path) -> Iterator[str]:
     """The file's lines, decoded one by one so that a byte that is not UTF-8
