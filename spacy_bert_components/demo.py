@@ -1,10 +1,13 @@
-"""`spacy-bert demo`: annotate the demo corpus and print what was found."""
-import json
-from pathlib import Path
-from typing import Iterator, List, Optional, Tuple
+"""`spacy-bert demo`: annotate the demo corpus, write Parquet, print it.
 
-from spacy.language import Language
-from spacy.tokens import Doc
+The demo goes through the batch runner in one local process, then prints the
+rows it wrote: what is printed and what is in the Parquet files are the same
+annotations by construction.
+"""
+import json
+import shutil
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 
 def read_jsonl_texts(path: Path) -> Iterator[Tuple[str, str]]:
@@ -20,40 +23,53 @@ def read_jsonl_texts(path: Path) -> Iterator[Tuple[str, str]]:
                 raise ValueError(f"{path}:{i}: expected an object with a 'text' field ({err})") from None
 
 
-def describe_doc(doc: Doc) -> List[str]:
-    """RETURNS (List[str]): Readable lines for every annotation the doc has."""
-    lines = [f"  tokens: {len(doc)}, sentences: {len(list(doc.sents)) if doc.has_annotation('SENT_START') else '-'}"]
-    if doc.ents:
-        lines.append("  entities: " + ", ".join(f"{e.text} ({e.label_})" for e in doc.ents))
-    if doc.cats:
-        best = max(doc.cats, key=doc.cats.get)
-        lines.append(f"  sentiment: {best} ({doc.cats[best]:.2f}), score {doc.sentiment:+.2f}")
-    if Doc.has_extension("srl"):
-        for frame in list(doc._.srl)[:2]:
-            lines.append(f"  srl: {frame}")
-    if Doc.has_extension("summary") and doc._.summary:
-        lines.append(f"  summary: {doc._.summary}")
-    if len(lines) == 1 and doc._.get("trf_data") is not None:
-        width = doc._.trf_data.width
-        lines.append(f"  encoder: one pass, {width}-dim token vectors (no task heads in this pipeline)")
+def describe_row(row: Dict[str, Any], *, max_frames: int = 2) -> List[str]:
+    """RETURNS (List[str]): Readable lines for one output row of the runner."""
+    if row.get("error"):
+        return [f"  error: {row['error']}"]
+    lines = [f"  tokens: {row.get('n_tokens')}"]
+    ents = row.get("ents")
+    if ents:
+        lines.append("  entities: " + ", ".join(f"{e['text']} ({e['label']})" for e in ents))
+    sentiment = row.get("sentiment")
+    if sentiment:
+        lines.append(f"  sentiment: {sentiment['label']}, score {sentiment['score']:+.2f}")
+    for frame in (row.get("srl") or [])[:max_frames]:
+        predicate = frame["predicate"]
+        args = "; ".join(f"{a['role']}: {a['text']}" for a in frame["arguments"])
+        lines.append(f"  frame: {predicate['text']} [{predicate.get('roleset') or '-'}] {args}")
+    summary = row.get("summary")
+    if summary:
+        lines.append("  summary: " + " ".join(s["text"] for s in summary))
     return lines
 
 
-def run_demo(corpus: Path, model: Optional[str] = None) -> None:
-    """Annotate `corpus` (JSON lines) and print a short report per document."""
-    from .info import default_pipeline_path
-    from .pipeline import encoder_pipeline, load
+def read_rows(output: Path) -> List[Dict[str, Any]]:
+    """RETURNS (List[Dict[str, Any]]): All rows the runner wrote, in input order."""
+    import pyarrow.parquet as pq
 
-    nlp: Language
-    if model is None and default_pipeline_path() is None:
-        print("No default pipeline is shipped yet: running the default encoder alone.")
-        nlp = encoder_pipeline()
-    else:
-        nlp = load(model)
-    print(f"Pipeline: {', '.join(nlp.pipe_names)}")
-    records = list(read_jsonl_texts(corpus))
-    docs = nlp.pipe((text for _, text in records), batch_size=8)
-    for (doc_id, _), doc in zip(records, docs):
-        print(f"[{doc_id}] {doc.text[:70]}{'...' if len(doc.text) > 70 else ''}")
-        for line in describe_doc(doc):
+    rows: List[Dict[str, Any]] = []
+    for path in sorted(output.glob("*.parquet")):
+        rows.extend(pq.read_table(path).to_pylist())
+    rows.sort(key=lambda r: (r["source"]["file"] or "", r["source"]["row"] or 0))
+    return rows
+
+
+def run_demo(corpus: Path, model: Optional[str] = None, output: Path = Path("output/demo")) -> int:
+    """Annotate `corpus` into Parquet under `output` and print each document.
+
+    RETURNS (int): The number of rows that carry an error.
+    """
+    from .batch.runner import RunSettings, annotate_corpus
+
+    if output.exists():
+        shutil.rmtree(output)  # the demo's own folder: always a fresh run
+    summary = annotate_corpus([corpus], output, model=model, settings=RunSettings(local=True, batch_size=8))
+    print(f"Annotated {summary.rows_out} documents into {output}/ ({summary.seconds:.1f} s)")
+    texts = dict(read_jsonl_texts(corpus))
+    for row in read_rows(output):
+        text = texts.get(row["id"], "")
+        print(f"[{row['id']}] {text[:72]}{'...' if len(text) > 72 else ''}")
+        for line in describe_row(row):
             print(line)
+    return summary.errors

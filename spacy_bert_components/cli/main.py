@@ -60,21 +60,15 @@ def convert(
 @cli.command()
 @click.option("--corpus", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None, help="JSON lines with id and text (default: the demo corpus).")
 @click.option("--model", default=None, help="Pipeline path or package (default: the embedded default).")
-def demo(corpus: Optional[Path], model: Optional[str]) -> None:
-    """Annotate the demo corpus and print what was found per document."""
+@click.option("--output", type=click.Path(file_okay=False, path_type=Path), default=Path("output/demo"), show_default=True, help="Folder for the Parquet output (replaced on each run).")
+def demo(corpus: Optional[Path], model: Optional[str], output: Path) -> None:
+    """Annotate the demo corpus, write it as Parquet and print what was found
+    per document."""
     from ..demo import run_demo
 
     if corpus is None:
         corpus = Path(__file__).resolve().parents[2] / "corpus" / "demo.jsonl"
-    run_demo(corpus, model)
-
-
-from .annotate import annotate  # noqa: E402
-
-cli.add_command(annotate)
-from .show import show  # noqa: E402
-
-cli.add_command(show)
+    run_demo(corpus, model, output)
 
 
 def main() -> None:  # pragma: no cover - console entry point
