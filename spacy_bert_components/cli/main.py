@@ -71,5 +71,10 @@ def demo(corpus: Optional[Path], model: Optional[str], output: Path) -> None:
     run_demo(corpus, model, output)
 
 
+from .annotate import annotate  # noqa: E402
+
+cli.add_command(annotate)
+
+
 def main() -> None:  # pragma: no cover - console entry point
     cli(prog_name="spacy-bert")
