@@ -66,11 +66,12 @@ def tree_pss_mb(root: int) -> float:
     return total / 1024
 
 
-def run_measured(args: List[str], log: Path) -> Dict[str, Any]:
+def run_measured(args: List[str], log: Path, env: Optional[Dict[str, str]] = None) -> Dict[str, Any]:
     """Run the command; RETURNS wall seconds, exit code, peak PSS (MB)."""
     started = time.monotonic()
     with log.open("w") as logh:
-        proc = subprocess.Popen(args, stdout=logh, stderr=subprocess.STDOUT, env=dict(os.environ, PYTHONUNBUFFERED="1"))
+        run_env = dict(os.environ, PYTHONUNBUFFERED="1", **(env or {}))
+        proc = subprocess.Popen(args, stdout=logh, stderr=subprocess.STDOUT, env=run_env)
         peak = [0.0]
 
         def sample() -> None:
@@ -85,9 +86,12 @@ def run_measured(args: List[str], log: Path) -> Dict[str, Any]:
     return {"exit_code": code, "wall_s": round(time.monotonic() - started, 2), "peak_pss_mb": round(peak[0], 1)}
 
 
-def annotate(corpus: Path, model: str, output: Path, extra: List[str], name: str) -> Dict[str, Any]:
+def annotate(
+    corpus: Path, model: str, output: Path, extra: List[str], name: str, env: Optional[Dict[str, str]] = None
+) -> Dict[str, Any]:
     shutil.rmtree(output, ignore_errors=True)
-    result = run_measured(CLI + ["annotate", str(corpus), "--model", model, "-o", str(output)] + extra, OUT / f"{name}.log")
+    args = CLI + ["annotate", str(corpus), "--model", model, "-o", str(output)] + extra
+    result = run_measured(args, OUT / f"{name}.log", env)
     manifest = json.loads((output / "_manifest.json").read_text())
     timing = manifest.get("timing", {})
     result.update(
@@ -98,6 +102,9 @@ def annotate(corpus: Path, model: str, output: Path, extra: List[str], name: str
         docs_per_s=timing.get("docs_per_second"),
         words_per_s=timing.get("tokens_per_second"),
         wall_docs_per_s=round(manifest["rows"]["out"] / result["wall_s"], 2) if manifest.get("rows") else None,
+        # Process start-up and exit (imports, Python teardown): wall time
+        # outside `annotate_corpus`.
+        outside_runner_s=round(result["wall_s"] - timing.get("seconds", 0.0), 2),
     )
     print(json.dumps(result), flush=True)
     if result["exit_code"] not in (0, 1):
@@ -126,6 +133,7 @@ def main() -> None:
     parser.add_argument("--memory-model", default=None)
     parser.add_argument("--memory-corpora", type=Path, nargs="*", default=[])
     parser.add_argument("--skip-throughput", action="store_true")
+    parser.add_argument("--local-one-thread", action="store_true", help="Also run --local with OMP_NUM_THREADS=1.")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     results: Dict[str, Any] = {
@@ -139,6 +147,10 @@ def main() -> None:
         local = annotate(args.corpus, args.model, OUT / "run-local", common + ["--local"], "throughput-local")
         ray = annotate(args.corpus, args.model, OUT / "run-ray", common, f"throughput-ray-{args.workers}")
         check = same_rows(OUT / "run-local", OUT / "run-ray")
+        if args.local_one_thread:
+            one = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+            local1 = annotate(args.corpus, args.model, OUT / "run-local-1", common + ["--local"], "throughput-local-1thread", one)
+            results["throughput_local_one_thread"] = dict(local1, same_rows=same_rows(OUT / "run-local-1", OUT / "run-ray")["same_rows"])
         results["throughput"] = {
             "model": args.model,
             "corpus": str(args.corpus),

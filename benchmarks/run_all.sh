@@ -7,6 +7,6 @@ $PY benchmarks/make_corpus.py --docs 20000 --output benchmarks/data/corpus-20000
 $PY benchmarks/make_corpus.py --docs 200000 --output benchmarks/data/corpus-200000.parquet
 $PY benchmarks/make_pipelines.py cheap tiny
 $PY benchmarks/bench_annotate.py --model benchmarks/out/pipelines/${MODEL:-tiny} \
-    --corpus benchmarks/data/corpus-20000.parquet --workers 2 \
+    --corpus benchmarks/data/corpus-20000.parquet --workers 2 --local-one-thread \
     --memory-model benchmarks/out/pipelines/cheap \
     --memory-corpora benchmarks/data/corpus-20000.parquet benchmarks/data/corpus-200000.parquet
