@@ -79,6 +79,11 @@ def install_extensions() -> None:
         Doc.set_extension("sentiment", getter=get_doc_sentiment)
 
 
+# On import too, so docs read back from a DocBin answer `span._.sentiment`
+# without a pipeline being built first.
+install_extensions()
+
+
 class SentimentCategorizer(TextCategorizer):
     """Exclusive-class `TextCategorizer` whose model scores each sentence and
     combines the sentence scores per document.
