@@ -74,6 +74,9 @@ def demo(corpus: Optional[Path], model: Optional[str], output: Path) -> None:
 from .annotate import annotate  # noqa: E402
 
 cli.add_command(annotate)
+from .show import show  # noqa: E402
+
+cli.add_command(show)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -8,7 +8,7 @@ from spacy_bert_components.cli.main import cli
 def test_help_lists_commands():
     result = CliRunner().invoke(cli, ["--help"])
     assert result.exit_code == 0
-    for command in ("info", "convert", "demo"):
+    for command in ("info", "convert", "demo", "annotate", "show"):
         assert command in result.output
 
 
