@@ -17,11 +17,18 @@ def run_local(
     batch_size: int,
     max_chars: Optional[int],
     gpus_per_worker: float = 0.0,
+    threads: Optional[int] = None,
 ) -> Iterator[pa.Table]:
     """Yield the annotated rows of each block, in order.
 
+    threads (Optional[int]): torch threads; None keeps torch's default (one
+        per core), which is slow on cores other processes keep busy.
     RETURNS (Iterator[pa.Table]): Tables of `columns.worker_schema(spec)`.
     """
+    if threads is not None:
+        import torch
+
+        torch.set_num_threads(threads)
     if gpus_per_worker > 0:
         import spacy
 

@@ -167,6 +167,7 @@ def run_ray(
     batch_size: int,
     max_chars: Optional[int],
     annotator: type = Annotator,
+    threads: Optional[int] = None,
 ) -> Iterator[pa.Table]:
     """Annotate the blocks on the Ray session of this process.
 
@@ -199,7 +200,7 @@ def run_ray(
             "gpus": gpus_per_worker,
             "batch_size": batch_size,
             "max_chars": max_chars,
-            "threads": max(1, int(round(cpus_per_worker))),
+            "threads": threads or max(1, int(round(cpus_per_worker))),
         },
     )
     yield from dataset.iter_batches(batch_size=None, batch_format="pyarrow", prefetch_batches=1)

@@ -1,6 +1,7 @@
 """`annotate_corpus`: one run of the batch runner, from INPUT paths to an
 output folder of Parquet blocks and a manifest. The CLI only parses options
 and calls this."""
+import contextlib
 import os
 import platform
 import time
@@ -50,6 +51,7 @@ class RunSettings:
     max_chars: Optional[int] = DEFAULT_MAX_CHARS
     rows_per_file: int = DEFAULT_ROWS_PER_FILE
     object_store_memory: Optional[int] = None
+    threads: Optional[int] = None
 
 
 @dataclass
@@ -84,6 +86,8 @@ def _check_settings(settings: RunSettings) -> None:
         raise UsageError("--max-chars must be at least 1")
     if settings.gpus_per_worker < 0:
         raise UsageError("--gpus-per-worker must be 0 or more")
+    if settings.threads is not None and settings.threads < 1:
+        raise UsageError("--threads must be at least 1")
     if settings.local and settings.address:
         raise UsageError("--local and --address exclude each other")
 
@@ -179,7 +183,7 @@ def annotate_corpus(
         raise UsageError(f"{output}: has part files but no _manifest.json to resume from; choose another folder")
 
     mode = "local" if settings.local else "ray"
-    session = _null_session() if settings.local else _ray_session(settings)
+    session = contextlib.nullcontext() if settings.local else _ray_session(settings)
     with session:
         workers = settings.workers or (1 if settings.local else _available_cpus(settings))
         plan = plan_blocks(
@@ -281,14 +285,6 @@ def annotate_corpus(
     return summary
 
 
-class _null_session:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: Any) -> None:
-        return None
-
-
 def _ray_session(settings: RunSettings) -> Any:
     from .ray_runner import ray_session
 
@@ -325,6 +321,7 @@ def _annotated_tables(
             batch_size=settings.batch_size,
             max_chars=settings.max_chars,
             gpus_per_worker=settings.gpus_per_worker,
+            threads=settings.threads,
         )
     import ray
 
@@ -347,4 +344,5 @@ def _annotated_tables(
         batch_size=settings.batch_size,
         max_chars=settings.max_chars,
         annotator=annotator or Annotator,
+        threads=settings.threads,
     )

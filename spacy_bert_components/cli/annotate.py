@@ -26,6 +26,7 @@ EXIT_LOST = 3
 @click.option("--resume", is_flag=True, help="Finish an interrupted run in --output: blocks already written are skipped.")
 @click.option("--limit", type=int, default=None, help="Annotate only the first N documents.")
 @click.option("--max-chars", type=int, default=100_000, show_default=True, help="Longer texts become error rows.")
+@click.option("--threads", type=int, default=None, help="torch threads per process (default: --local: torch's default, one per core; Ray: one per whole CPU reserved).")
 @click.option("--rows-per-file", type=int, default=1000, show_default=True, help="Documents per output file (fewer for small inputs, so every worker gets work).")
 def annotate(
     inputs: Tuple[Path, ...],
@@ -43,6 +44,7 @@ def annotate(
     limit: Optional[int],
     max_chars: int,
     rows_per_file: int,
+    threads: Optional[int],
 ) -> None:
     """Annotate documents with a pipeline, on Ray workers or --local, into
     typed Parquet files under --output: one row per input document, with
@@ -71,6 +73,7 @@ def annotate(
         limit=limit,
         max_chars=max_chars,
         rows_per_file=rows_per_file,
+        threads=threads,
     )
 
     def log(line: str) -> None:
