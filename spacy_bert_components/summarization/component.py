@@ -8,7 +8,6 @@ from spacy.language import Language
 from spacy.pipeline import TrainablePipe
 from spacy.tokens import Doc, Span, SpanGroup
 from spacy.training import Example, validate_get_examples
-
 from thinc.api import Config, Model, Optimizer, set_dropout_rate
 from thinc.types import Floats1d
 
@@ -274,7 +273,7 @@ class SentenceSummarizer(TrainablePipe):
         loss = 0.0
         n_gold = 0
         labels_per_doc = []
-        for eg, logits in zip(examples, scores):
+        for eg in examples:
             labels = sentence_labels(eg)
             labels_per_doc.append(labels)
             if labels is not None:
