@@ -50,7 +50,7 @@ def corpus(tmp_path_factory, tiny_pipeline):
     write_parquet(root / "a.parquet", texts[:24], row_group_size=7)
     write_jsonl(root / "b.jsonl", [{"id": f"b{i}", "text": t} for i, t in enumerate(texts[24:])] + [{"id": "b-empty", "text": ""}])
     inputs = [root / "a.parquet", root / "b.jsonl"]
-    annotate_corpus(inputs, root / "local", model=tiny_pipeline, settings=RunSettings(local=True, workers=2), progress=quiet)
+    annotate_corpus(inputs, root / "local", model=tiny_pipeline, settings=RunSettings(local=True, workers=2, threads=1), progress=quiet)
     return inputs, root / "local"
 
 

@@ -30,6 +30,7 @@ def quiet(total):
 
 def run(inputs, output, model, **settings):
     settings.setdefault("local", True)
+    settings.setdefault("threads", 1)  # torch threads fight other jobs on shared cores
     return annotate_corpus(inputs, output, model=model, settings=RunSettings(**settings), progress=quiet)
 
 
@@ -188,3 +189,33 @@ def test_progress_bar_and_plain_lines():
     lines = plain_stream.getvalue().splitlines()
     assert lines[0].startswith("annotate: 4/10 docs (40.0%)") and "docs/s" in lines[0] and "ETA" in lines[0]
     assert lines[-1].startswith("annotate: 10/10 docs (100.0%)") and "1 errors" in lines[-1]
+
+
+def test_resume_after_sigkill(tmp_path, tiny_pipeline):
+    """A real kill: the command runs in its own process, is killed with
+    SIGKILL once some blocks are written, and --resume finishes the job with
+    the rows of an uninterrupted run."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    texts = make_texts(200, seed=3)
+    write_jsonl(tmp_path / "in.jsonl", [{"id": f"k{i:03d}", "text": t} for i, t in enumerate(texts)])
+    out = tmp_path / "out"
+    args = [sys.executable, "-c", "from spacy_bert_components.cli.main import main; main()", "annotate", "--local"]
+    args += ["--batch-size", "1", "--threads", "1", "--rows-per-file", "5", "--model", tiny_pipeline, "-o", str(out), str(tmp_path / "in.jsonl")]
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not list(out.glob("part-*.parquet")) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    os.kill(proc.pid, signal.SIGKILL)
+    assert proc.wait() == -signal.SIGKILL, "the run finished before it could be killed"
+    written = len(list(out.glob("part-*.parquet")))
+    assert 0 < written < 40
+    settings = {"batch_size": 1, "rows_per_file": 5, "threads": 1}
+    resumed = run([tmp_path / "in.jsonl"], out, tiny_pipeline, resume=True, **settings)
+    assert resumed.blocks == 40 and resumed.blocks_resumed >= written and resumed.rows_out == 200
+    full = run([tmp_path / "in.jsonl"], tmp_path / "full", tiny_pipeline, **settings)
+    assert rows_of(out) == rows_of(tmp_path / "full")
