@@ -8,7 +8,8 @@ import click
 
 EXIT_ERRORS = 1
 EXIT_USAGE = 2
-EXIT_LOST = 3
+EXIT_FAILED = 3
+EXIT_INTERRUPTED = 130
 
 
 @click.command()
@@ -54,7 +55,8 @@ def annotate(
     .zip / .tar / .tar.gz archives of text files.
 
     Exit codes: 0 all annotated, 1 some rows carry errors, 2 bad usage or
-    unreadable input.
+    unreadable input, 3 the run failed (e.g. workers could not load the
+    pipeline; finish it with --resume), 130 interrupted.
     """
     from ..batch.inputs import UnreadableInputError
     from ..batch.model import ModelNotFoundError
@@ -84,9 +86,16 @@ def annotate(
     except (UsageError, UnreadableInputError, ModelNotFoundError) as err:
         click.echo(f"Error: {err}", err=True)
         sys.exit(EXIT_USAGE)
+    except KeyboardInterrupt:
+        click.echo(f"Interrupted: the blocks written so far are kept; finish with --resume -o {output}", err=True)
+        sys.exit(EXIT_INTERRUPTED)
     except LostRowsError as err:
         click.echo(f"Error: {err}", err=True)
-        sys.exit(EXIT_LOST)
+        sys.exit(EXIT_FAILED)
+    except Exception as err:  # noqa: BLE001 - workers that cannot start, a full disk...
+        click.echo(f"Error: the run failed: {type(err).__name__}: {err}", err=True)
+        click.echo(f"Fix the cause and finish with --resume -o {output}", err=True)
+        sys.exit(EXIT_FAILED)
     timing = summary.manifest.get("timing", {})
     words = timing.get("tokens_per_second")
     click.echo(

@@ -219,3 +219,15 @@ def test_resume_after_sigkill(tmp_path, tiny_pipeline):
     assert resumed.blocks == 40 and resumed.blocks_resumed >= written and resumed.rows_out == 200
     full = run([tmp_path / "in.jsonl"], tmp_path / "full", tiny_pipeline, **settings)
     assert rows_of(out) == rows_of(tmp_path / "full")
+
+
+def test_cli_run_failure_exit_code(tmp_path, tiny_pipeline, monkeypatch):
+    write_jsonl(tmp_path / "good.jsonl", [{"text": "Fine."}])
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr("spacy_bert_components.batch.local.load_pipeline", broken)
+    result = CliRunner().invoke(cli, ["annotate", "--local", "--model", tiny_pipeline, "-o", str(tmp_path / "o"), str(tmp_path / "good.jsonl")])
+    assert result.exit_code == 3
+    assert "the run failed: OSError: disk full" in result.output and "--resume" in result.output
