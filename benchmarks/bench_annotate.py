@@ -133,6 +133,7 @@ def main() -> None:
     parser.add_argument("--memory-model", default=None)
     parser.add_argument("--memory-corpora", type=Path, nargs="*", default=[])
     parser.add_argument("--skip-throughput", action="store_true")
+    parser.add_argument("--results", default="results.json", help="File name under benchmarks/out/.")
     parser.add_argument("--local-one-thread", action="store_true", help="Also run --local with OMP_NUM_THREADS=1.")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
@@ -176,8 +177,8 @@ def main() -> None:
                 print(f"peak memory {mode}: {peaks} MB, ratio {results[f'memory_ratio_{mode}']}", flush=True)
     results["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     results["load_average_at_end"] = os.getloadavg()
-    (OUT / "results.json").write_text(json.dumps(results, indent=2) + "\n")
-    print(f"wrote {OUT / 'results.json'}")
+    (OUT / args.results).write_text(json.dumps(results, indent=2) + "\n")
+    print(f"wrote {OUT / args.results}")
 
 
 if __name__ == "__main__":
