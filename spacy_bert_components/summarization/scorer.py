@@ -31,7 +31,8 @@ def score_summaries(
     lead_k: int = DEFAULT_LEAD_K,
     **kwargs: Any,
 ) -> Dict[str, Optional[float]]:
-    """ROUGE-1, ROUGE-2 and ROUGE-Lsum F-measure (×100, Porter stemming,
+    """ROUGE-1, ROUGE-2 and ROUGE-Lsum F-measure (0-1 like every spaCy score,
+    so `spacy evaluate` and the training log show them ×100; Porter stemming,
     `rouge-score`) of the predicted summaries, and of the first `lead_k`
     sentences of the same docs, against the reference summaries kept on the
     gold docs (the best over several references). Docs without references
@@ -72,7 +73,7 @@ def score_summaries(
                 totals[prefix + name] += scores[rouge_type].fmeasure
     if n_docs == 0:
         return {key: None for key in totals}
-    return {key: 100.0 * value / n_docs for key, value in totals.items()}
+    return {key: value / n_docs for key, value in totals.items()}
 
 
 @registry.scorers("spacy-bert-components.summary_scorer.v1")

@@ -24,12 +24,12 @@ def _example(summary_idx, ref_idx, refs=True):
 def test_scorer_perfect_and_lead():
     score = make_summary_scorer_v1(lead_k=1)
     scores = score([_example([2, 3], [2, 3])])
-    assert scores["summary_rouge1"] == pytest.approx(100.0)
-    assert scores["summary_rougeL"] == pytest.approx(100.0)
+    assert scores["summary_rouge1"] == pytest.approx(1.0)
+    assert scores["summary_rougeL"] == pytest.approx(1.0)
     assert scores["summary_lead_rouge1"] == pytest.approx(0.0)
-    assert scores["summary_lead_matched_rouge1"] < 100.0
+    assert scores["summary_lead_matched_rouge1"] < 1.0
     scores = score([_example([0], [0, 1])])
-    assert 0 < scores["summary_rouge1"] < 100
+    assert 0 < scores["summary_rouge1"] < 1
     assert scores["summary_lead_rouge1"] == pytest.approx(scores["summary_rouge1"])
 
 
@@ -37,4 +37,4 @@ def test_scorer_skips_docs_without_references():
     score = make_summary_scorer_v1()
     assert score([_example([0], [0], refs=False)])["summary_rouge1"] is None
     both = score([_example([0], [0], refs=False), _example([2, 3], [2, 3])])
-    assert both["summary_rouge1"] == pytest.approx(100.0)
+    assert both["summary_rouge1"] == pytest.approx(1.0)
