@@ -33,8 +33,14 @@ def srl_extension():
     if previous is None:
         Doc.remove_extension("srl")
     else:
+        # spaCy takes exactly one of default / method / getter back.
         default, method, getter, setter = previous
-        Doc.set_extension("srl", default=default, method=method, getter=getter, setter=setter, force=True)
+        if getter is not None:
+            Doc.set_extension("srl", getter=getter, setter=setter, force=True)
+        elif method is not None:
+            Doc.set_extension("srl", method=method, force=True)
+        else:
+            Doc.set_extension("srl", default=default, force=True)
 
 
 def annotated_doc() -> Doc:
