@@ -11,21 +11,11 @@ from spacy.tokens import Doc, DocBin, Span
 from spacy.vocab import Vocab
 
 from ..errors import ConversionError
+from ..textfile import read_lines
 
 DOCSTART = "-DOCSTART-"
 # (token, tag, line number) per token; sentences; documents.
 _Token = Tuple[str, str, int]
-
-
-def _lines(path: Path) -> Iterator[str]:
-    """The file's lines, decoded one by one so that a byte that is not UTF-8
-    is a ConversionError naming its line."""
-    with Path(path).open("rb") as fileh:
-        for n, raw in enumerate(fileh, start=1):
-            try:
-                yield raw.decode("utf8")
-            except UnicodeDecodeError as err:
-                raise ConversionError(path, n, f"not UTF-8 text ({err.reason})") from None
 
 
 def read_conll03(path: Path) -> Iterator[List[List[_Token]]]:
@@ -36,7 +26,7 @@ def read_conll03(path: Path) -> Iterator[List[List[_Token]]]:
     """
     doc: List[List[_Token]] = []
     sent: List[_Token] = []
-    for n, line in enumerate(_lines(path), start=1):
+    for n, line in enumerate(read_lines(path), start=1):
         fields = line.split()
         if not fields:
             if sent:

@@ -6,20 +6,10 @@ from spacy.tokens import Doc, DocBin
 from spacy.vocab import Vocab
 
 from ..errors import ConversionError
+from ..textfile import read_lines
 
 # SST-2's binary labels; the neutral class of SST-5 is absent from this data.
 SST2_LABELS = {"0": "negative", "1": "positive"}
-
-
-def _lines(path: Path) -> Iterator[str]:
-    """The file's lines, decoded one by one so that a byte that is not UTF-8
-    is a ConversionError naming its line."""
-    with Path(path).open("rb") as fileh:
-        for n, raw in enumerate(fileh, start=1):
-            try:
-                yield raw.decode("utf8")
-            except UnicodeDecodeError as err:
-                raise ConversionError(path, n, f"not UTF-8 text ({err.reason})") from None
 
 
 def read_sst2(path: Path) -> Iterator[Tuple[str, str, int]]:
@@ -29,7 +19,7 @@ def read_sst2(path: Path) -> Iterator[Tuple[str, str, int]]:
     YIELDS (Tuple[str, str, int]): The label name, the (tokenized) text and
         the line number. Blank lines are skipped.
     """
-    for n, line in enumerate(_lines(path), start=1):
+    for n, line in enumerate(read_lines(path), start=1):
         if not line.strip():
             continue
         label, _, text = line.strip().partition(" ")
