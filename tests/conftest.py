@@ -1,5 +1,6 @@
 """Shared fixtures: a tiny BERT built once per test session, no download."""
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# Project workflows call `spacy-bert` by name: find the one installed beside
+# this Python even when the virtual environment is not activated (make test).
+os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
