@@ -1,10 +1,30 @@
-"""Loading pipelines: `load()`, the embedded default unless told otherwise."""
+"""Building and loading pipelines: the encoder-only fallback and `load()`."""
 from pathlib import Path
 from typing import Optional, Union
 
 from spacy.language import Language
 
 from .info import default_pipeline_path
+
+
+def encoder_pipeline(encoder: str = "default", lang: str = "en") -> Language:
+    """A blank pipeline with a sentencizer and the shared `transformer`
+    running the given encoder, initialized and ready for `nlp.pipe`.
+
+    encoder (str): "default", a model directory or a cached hub name.
+    lang (str): Language of the blank pipeline.
+    RETURNS (Language): The pipeline.
+    """
+    import spacy
+
+    nlp = spacy.blank(lang)
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe(
+        "transformer",
+        config={"model": {"@architectures": "spacy-bert-components.Encoder.v1", "name": encoder}},
+    )
+    nlp.initialize()
+    return nlp
 
 
 def load(name: Optional[Union[str, Path]] = None, **kwargs) -> Language:
