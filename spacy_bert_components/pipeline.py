@@ -1,4 +1,4 @@
-"""Building and loading pipelines: the encoder-only fallback and `load()`."""
+"""Building and loading pipelines: `load()` and an encoder-only pipeline (benchmarks)."""
 from pathlib import Path
 from typing import Optional, Union
 
