@@ -63,7 +63,14 @@ def run_demo(corpus: Path, model: Optional[str] = None, output: Path = Path("out
     from .batch.runner import RunSettings, annotate_corpus
 
     if output.exists():
-        shutil.rmtree(output)  # the demo's own folder: always a fresh run
+        # Replace an earlier demo or annotate output, and nothing else: the
+        # folder is user-given, and `--output .` must not wipe a checkout.
+        if any(output.iterdir()) and not (output / "_manifest.json").exists():
+            raise SystemExit(
+                f"{output} is not empty and holds no _manifest.json of an earlier run: "
+                "give --output an empty or new folder."
+            )
+        shutil.rmtree(output)
     summary = annotate_corpus([corpus], output, model=model, settings=RunSettings(local=True, batch_size=8))
     print(f"Annotated {summary.rows_out} documents into {output}/ ({summary.seconds:.1f} s)")
     texts = dict(read_jsonl_texts(corpus))

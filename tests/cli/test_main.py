@@ -33,3 +33,11 @@ def test_convert_rejects_unknown_format(tmp_path):
     (tmp_path / "x.txt").write_text("x")
     result = CliRunner().invoke(cli, ["convert", "no-such-format", str(tmp_path / "x.txt"), str(tmp_path / "o.spacy")])
     assert result.exit_code == 2
+
+
+def test_demo_refuses_to_replace_a_folder_it_did_not_write(tmp_path):
+    (tmp_path / "keep.txt").write_text("mine")
+    result = CliRunner().invoke(cli, ["demo", "--output", str(tmp_path)])
+    assert result.exit_code != 0
+    assert "_manifest.json" in str(result.exception) + result.output
+    assert (tmp_path / "keep.txt").read_text() == "mine"
