@@ -4,7 +4,6 @@ The sentences are this project's own; they check what any reasonable model
 gets right, not benchmark figures.
 """
 import pytest
-import spacy
 
 import spacy_bert_components
 from spacy_bert_components.info import default_pipeline_path

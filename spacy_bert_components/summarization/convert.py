@@ -3,7 +3,7 @@ BBC News Summary (folders of articles and extractive summaries)."""
 import json
 import random
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from ..errors import ConversionError
 from .gold import set_gold

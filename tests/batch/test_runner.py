@@ -217,7 +217,7 @@ def test_resume_after_sigkill(tmp_path, tiny_pipeline):
     settings = {"batch_size": 1, "rows_per_file": 5, "threads": 1}
     resumed = run([tmp_path / "in.jsonl"], out, tiny_pipeline, resume=True, **settings)
     assert resumed.blocks == 40 and resumed.blocks_resumed >= written and resumed.rows_out == 200
-    full = run([tmp_path / "in.jsonl"], tmp_path / "full", tiny_pipeline, **settings)
+    run([tmp_path / "in.jsonl"], tmp_path / "full", tiny_pipeline, **settings)
     assert rows_of(out) == rows_of(tmp_path / "full")
 
 

@@ -2,7 +2,6 @@
 are the ones that mention a key word."""
 from typing import List
 
-import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.training import Example
