@@ -43,6 +43,7 @@ NER_ENTRY_POINTS: dict = {
     "spacy_architectures": [
         "spacy-bert-components.NERModel.v1 = spacy_bert_components.ner.model:build_ner_model_v1",
         "spacy-bert-components.NERTok2Vec.v1 = spacy_bert_components.ner.model:build_ner_tok2vec_v1",
+        "spacy-bert-components.NERModel.v2 = spacy_bert_components.ner.model:build_ner_model_v2",
     ],
 }
 SENTIMENT_ENTRY_POINTS: dict = {
@@ -56,7 +57,10 @@ SENTIMENT_ENTRY_POINTS: dict = {
 }
 SRL_ENTRY_POINTS = {
     "spacy_factories": ["bert_srl = spacy_bert_components.srl.component:make_bert_srl"],
-    "spacy_architectures": ["spacy-bert-components.SRLModel.v1 = spacy_bert_components.srl.model:build_srl_model_v1"],
+    "spacy_architectures": [
+        "spacy-bert-components.SRLModel.v1 = spacy_bert_components.srl.model:build_srl_model_v1",
+        "spacy-bert-components.SRLModel.v2 = spacy_bert_components.srl.model:build_srl_model_v2",
+    ],
     "spacy_scorers": ["spacy-bert-components.srl_scorer.v1 = spacy_bert_components.srl.scorer:make_srl_scorer"],
 }
 SUMMARIZATION_ENTRY_POINTS = {
@@ -71,6 +75,9 @@ SUMMARIZATION_ENTRY_POINTS = {
     ],
 }
 DEFAULT_PIPELINE_ENTRY_POINTS = {
+    "thinc_optimizers": [
+        "spacy-bert-components.Adam.v1 = spacy_bert_components.training.optimizer:create_adam_v1",
+    ],
     "spacy_readers": [
         "spacy-bert-components.MultiTaskCorpus.v1 = spacy_bert_components.training.multitask_corpus:create_multitask_corpus_v1",
     ],

@@ -10,12 +10,13 @@ REGISTRY_OF_GROUP = {
     "spacy_scorers": "scorers",
     "spacy_readers": "readers",
     "spacy_callbacks": "callbacks",
+    "thinc_optimizers": "optimizers",
 }
 
 
 def _entry_points():
     eps = distribution("spacy-bert-components").entry_points
-    return [ep for ep in eps if ep.group.startswith("spacy_")]
+    return [ep for ep in eps if ep.group in REGISTRY_OF_GROUP or ep.group == "spacy_factories"]
 
 
 def test_entry_points_declared():

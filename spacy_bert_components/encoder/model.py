@@ -18,7 +18,7 @@ from spacy_transformers.layers.transformer_model import TransformerModel
 from spacy_transformers.layers.transformer_model import forward as trf_forward
 from spacy_transformers.layers.transformer_model import init as trf_init
 from spacy_transformers.span_getters import configure_strided_spans
-from thinc.api import Model
+from thinc.api import Model, Optimizer, torch2xp, xp2torch
 
 from ..errors import EncoderNotFoundError
 from .lora import LoRALinear, add_lora, lora_state_dict, merged_state_dict
@@ -127,6 +127,22 @@ class EncoderHFShim(HFShim):
 
     encoder_name: str = "default"
     save_weights: bool = True
+
+    def finish_update(self, optimizer: Optimizer) -> None:
+        """PyTorchShim.finish_update, with the optimizer's `encoder_lr_scale`
+        (see `training/optimizer.py`) as the learning-rate factor of every
+        encoder weight; 1.0 for a plain thinc optimizer."""
+        lr_scale = float(getattr(optimizer, "encoder_lr_scale", 1.0))
+        for name, torch_data in self._model.named_parameters():
+            if torch_data.grad is None:
+                continue
+            if not self._grad_scaler.found_inf:  # an overflowed step is skipped
+                param, grad = optimizer(
+                    (self.id, name), torch2xp(torch_data.data), torch2xp(torch_data.grad), lr_scale=lr_scale
+                )
+                torch_data.data = xp2torch(param, requires_grad=True, device=torch_data.device)
+            torch_data.grad.zero_()
+        self._grad_scaler.update()
 
     def _lora_modules(self) -> List[LoRALinear]:
         return [m for m in self._model.modules() if isinstance(m, LoRALinear)] if self._model is not None else []

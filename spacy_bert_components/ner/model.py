@@ -10,6 +10,7 @@ from typing import List, Optional, Sequence
 
 from spacy.ml.featureextractor import FeatureExtractor
 from spacy.ml.models.parser import build_tb_parser_model
+from spacy.ml.models.tok2vec import MaxoutWindowEncoder
 from spacy.tokens import Doc
 from spacy.util import registry
 from thinc.api import (
@@ -165,6 +166,70 @@ def build_ner_model_v1(
         lstm_depth=lstm_depth,
         dropout=dropout,
     )
+    return build_tb_parser_model(
+        features,
+        state_type="ner",
+        extra_state_tokens=extra_state_tokens,
+        hidden_width=hidden_width,
+        maxout_pieces=maxout_pieces,
+        use_upper=use_upper,
+        nO=nO,
+    )
+
+
+@registry.architectures("spacy-bert-components.NERModel.v2")
+def build_ner_model_v2(
+    tok2vec: Model[List[Doc], List[Floats2d]],
+    *,
+    hidden_width: int = 64,
+    maxout_pieces: int = 2,
+    use_upper: bool = True,
+    extra_state_tokens: bool = False,
+    feature_attrs: Sequence[str] = DEFAULT_FEATURE_ATTRS,
+    feature_width: int = 16,
+    feature_rows: int = DEFAULT_FEATURE_ROWS,
+    context_width: int = 128,
+    window_size: int = 1,
+    window_depth: int = 1,
+    window_pieces: int = 2,
+    dropout: float = 0.1,
+    nO: Optional[int] = None,
+) -> Model:
+    """The light NER model: v1 with the BiLSTM replaced by spaCy's
+    `MaxoutWindowEncoder` (residual Maxout layers over each token and its
+    neighbours). A BiLSTM steps through the document token by token, which
+    on CPU cost more than the encoder's share allows; windows run in
+    parallel, and the encoder's vectors already carry the sentence context,
+    so the head mainly needs the neighbours' casing.
+
+    tok2vec (Model[List[Doc], List[Floats2d]]): The encoder's token vectors.
+    hidden_width, maxout_pieces, use_upper, extra_state_tokens, nO: The
+        parser's state layer, as in `NERModel.v1`.
+    feature_attrs, feature_width, feature_rows: Casing features, as in v1.
+    context_width (int): Width of the projection and the window layers.
+    window_size (int): Tokens each side every window layer sees.
+    window_depth (int): Window layers; 0: projection only.
+    window_pieces (int): Maxout pieces of each window layer.
+    dropout (float): Dropout after the projection.
+    RETURNS (Model): The parser model.
+    """
+    features = build_ner_tok2vec_v1(
+        tok2vec,
+        feature_attrs=feature_attrs,
+        feature_width=feature_width,
+        feature_rows=feature_rows,
+        hidden_width=context_width,
+        lstm_depth=0,
+        dropout=dropout,
+    )
+    if window_depth > 0:
+        encoder = features.get_ref("encoder")
+        features = chain(
+            features,
+            MaxoutWindowEncoder(width=context_width, window_size=window_size, maxout_pieces=window_pieces, depth=window_depth),
+        )
+        features.set_dim("nO", context_width)
+        features.set_ref("encoder", encoder)
     return build_tb_parser_model(
         features,
         state_type="ner",

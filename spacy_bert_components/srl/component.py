@@ -1,6 +1,7 @@
 """The `bert_srl` factory and its pipe: predicates, rolesets and PropBank
 argument spans, written to a span group (see `frames.py`)."""
 from collections import Counter, defaultdict
+from functools import lru_cache
 from itertools import islice
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
@@ -15,7 +16,7 @@ from spacy.util import ensure_path
 from spacy.vocab import Vocab
 from thinc.api import Config, Model, Optimizer, set_dropout_rate
 
-from .decode import NEG, log_softmax, make_tags, spans_to_tags, tags_to_spans, transition_masks, viterbi
+from .decode import NEG, log_softmax, make_tags, spans_to_tags, tags_to_spans, viterbi_batch
 from .frames import DEFAULT_SPANS_KEY, FrameData, has_frames, install_extensions, read_frames, write_frames
 from .model import SRLScores, build_srl_head
 from .scorer import score_srl
@@ -120,14 +121,13 @@ class SemanticRoleLabeler(TrainablePipe):
         key = (tuple(self.cfg["roles"]), tuple(self.cfg["rolesets"]), id(self.cfg["form_rolesets"]))
         if self._cache is None or self._cache[0] != key:
             roles = list(self.cfg["roles"])
-            allowed, start = transition_masks(len(roles))
             sense_index = {r: i for i, r in enumerate(self.cfg["rolesets"])}
             by_lemma: Dict[str, List[int]] = defaultdict(list)
             for r, i in sense_index.items():
                 by_lemma[r.rsplit(".", 1)[0]].append(i)
             by_form = {f: [sense_index[r] for r in rs if r in sense_index] for f, rs in self.cfg["form_rolesets"].items()}
             role_index = {r: i for i, r in enumerate(roles)}
-            self._cache = (key, roles, role_index, allowed, start, sense_index, dict(by_lemma), by_form)
+            self._cache = (key, roles, role_index, sense_index, dict(by_lemma), by_form)
         return self._cache[1:]
 
     def _build_head(self) -> None:
@@ -157,7 +157,7 @@ class SemanticRoleLabeler(TrainablePipe):
     def set_annotations(self, docs: Iterable[Doc], scores: SRLScores) -> None:
         """Decode the scores into frames and write them to the docs."""
         docs = list(docs)
-        roles, _, allowed, start, sense_index, by_lemma, by_form = self._tables()
+        roles, _, sense_index, by_lemma, by_form = self._tables()
         rolesets = self.cfg["rolesets"]
         n_tags = 1 + 2 * len(roles)
         frames: List[List[FrameData]] = [[] for _ in docs]
@@ -165,14 +165,15 @@ class SemanticRoleLabeler(TrainablePipe):
         sense_scores = _to_numpy(scores.senses)
         pred_sent = _to_numpy(scores.pred_sent)
         pred_pos = _to_numpy(scores.pred_pos)
-        for p in range(len(pred_sent)):
-            i, s, e = scores.sents[int(pred_sent[p])]
+        bounds = [scores.sents[int(b)] for b in pred_sent]
+        lengths = [e - s for _, s, e in bounds]
+        logp = log_softmax(role_scores[:, : max(lengths, default=0), :n_tags]) if len(bounds) else role_scores
+        for p in range(len(bounds)):
+            logp[p, int(pred_pos[p]), 1:] = NEG  # the predicate is never inside an argument
+        paths = viterbi_batch(logp, lengths)
+        for p, ((i, s, e), path) in enumerate(zip(bounds, paths)):
             pos = int(pred_pos[p])
-            n = e - s
-            logp = log_softmax(role_scores[p, :n, :n_tags])
-            logp[pos, 1:] = NEG  # the predicate is never inside an argument
-            path = viterbi(logp, allowed, start)
-            head_scores = role_scores[p, :n, n_tags]
+            head_scores = role_scores[p, : e - s, n_tags]
             arguments = []
             for role, a, b in tags_to_spans(path, roles):
                 head = a + int(numpy.argmax(head_scores[a:b]))
@@ -252,7 +253,7 @@ class SemanticRoleLabeler(TrainablePipe):
 
     def _loss(self, scores: SRLScores, gold: Sequence[Optional[List[FrameData]]]) -> Tuple[float, Any]:
         ops = self.model.ops
-        roles, role_index, _, _, sense_index, _, _ = self._tables()
+        roles, role_index, sense_index, _, _ = self._tables()
         n_tags = 1 + 2 * len(roles)
         pred = _to_numpy(scores.predicate)
         role_scores = _to_numpy(scores.roles)
@@ -396,7 +397,8 @@ def _choose_roleset(token, logits, rolesets, by_form, by_lemma) -> Optional[str]
     return f"{lemma or token.lower_}.01"
 
 
-def _stem_guesses(form: str) -> List[str]:
+@lru_cache(maxsize=65536)
+def _stem_guesses(form: str) -> Tuple[str, ...]:
     """Lemma guesses for an inflected English verb or noun form (no
     lemmatizer in the pipeline): nominates -> nominate, used -> use,
     carried -> carry, running -> run, making -> make."""
@@ -408,7 +410,7 @@ def _stem_guesses(form: str) -> List[str]:
                 guesses.append(stem + r)
             if len(stem) > 2 and stem[-1] == stem[-2]:
                 guesses.append(stem[:-1])  # running -> run, stopped -> stop
-    return guesses
+    return tuple(guesses)
 
 
 def _sigmoid(x: numpy.ndarray) -> numpy.ndarray:

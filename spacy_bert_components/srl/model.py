@@ -15,7 +15,11 @@ from spacy.util import registry
 from thinc.api import ArgsKwargs, Linear, Model, PyTorchWrapper_v2, noop, torch2xp, xp2torch
 from thinc.types import Floats2d
 
+from .conv_head import SRLConvHead
 from .pytorch_srl_model import SRLHead
+
+# The PyTorch head each architecture version builds, by `head_settings["kind"]`.
+HEAD_CLASSES = {"lstm": SRLHead, "conv": SRLConvHead}
 
 SRLInput = Tuple[List[Doc], Optional[List[List[int]]]]
 
@@ -86,6 +90,37 @@ def build_srl_model_v1(
     return model
 
 
+@registry.architectures("spacy-bert-components.SRLModel.v2")
+def build_srl_model_v2(
+    tok2vec: Model[List[Doc], List[Floats2d]],
+    hidden_size: int = 128,
+    conv_depth: int = 2,
+    conv_window: int = 1,
+    max_distance: int = 32,
+    dropout: float = 0.1,
+) -> Model[SRLInput, SRLScores]:
+    """The light semantic role labelling model: v1's inputs, outputs and
+    training, with the per-predicate BiLSTM replaced by a factorized input
+    layer and residual convolutions (`conv_head.py`), several times faster
+    on CPU.
+
+    tok2vec (Model[List[Doc], List[Floats2d]]): Token vectors: a listener on the
+        shared transformer, or an encoder of its own.
+    hidden_size (int): Width of the projection, the convolutions and the MLPs.
+    conv_depth (int): Residual convolutions over each predicate's tokens.
+    conv_window (int): Tokens each side a convolution sees.
+    max_distance (int): Offsets from the predicate are clipped to +-max_distance.
+    dropout (float): Dropout inside the head.
+    RETURNS (Model[SRLInput, SRLScores]): The model.
+    """
+    model = build_srl_model_v1(tok2vec, hidden_size=hidden_size, dropout=dropout)
+    model.attrs["head_settings"] = dict(
+        kind="conv", hidden=hidden_size, conv_depth=conv_depth, conv_window=conv_window,
+        max_distance=max_distance, dropout=dropout,
+    )
+    return model
+
+
 def build_srl_head(model: Model, n_tags: int, n_senses: int) -> None:
     """Build (or rebuild) the PyTorch head of an SRL model for the given
     numbers of BIO tags and rolesets. Called when labels are known: in
@@ -94,8 +129,9 @@ def build_srl_head(model: Model, n_tags: int, n_senses: int) -> None:
         return
     settings = dict(model.attrs["head_settings"])
     hidden = settings.pop("hidden")
+    head_class = HEAD_CLASSES[settings.pop("kind", "lstm")]
     head = PyTorchWrapper_v2(
-        SRLHead(hidden, n_tags, n_senses, **settings),
+        head_class(hidden, n_tags, n_senses, **settings),
         convert_inputs=_convert_inputs,
         convert_outputs=_convert_outputs,
     )

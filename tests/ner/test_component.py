@@ -123,3 +123,16 @@ def test_standalone_owns_its_encoder(tiny_bert):
     doc = nlp("Angela Merkel visited Paris.")
     assert isinstance(doc.ents, tuple)
     assert "transformer" not in nlp.pipe_names
+
+
+def test_light_window_head_overfits_and_round_trips(tiny_bert, tmp_path):
+    """NERModel.v2: window layers instead of the BiLSTM."""
+    nlp = blank_with_encoder(tiny_bert, hidden_states=True)
+    model = {"@architectures": "spacy-bert-components.NERModel.v2", "tok2vec": listener_config(mix_layers=True), **SMALL_HEAD}
+    nlp.add_pipe("bert_ner", name="ner", config={"model": model})
+    _train(nlp, n_iter=50)
+    texts = [text for text, _ in TRAIN_DATA]
+    assert [_ents(doc) for doc in nlp.pipe(texts)] == [ents for _, ents in TRAIN_DATA]
+    nlp.to_disk(tmp_path / "nlp")
+    loaded = spacy.load(tmp_path / "nlp")
+    assert [_ents(doc) for doc in loaded.pipe(texts, batch_size=1)] == [ents for _, ents in TRAIN_DATA]

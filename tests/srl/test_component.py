@@ -194,3 +194,20 @@ def test_roleset_choice_and_fallback():
     assert _choose_roleset(doc[1], logits, rolesets, by_form, by_lemma) == "nominate.02"
     assert _choose_roleset(doc[3], logits, rolesets, {}, by_lemma) == "carry.01"  # stem guess
     assert _choose_roleset(doc[5], logits, rolesets, by_form, by_lemma) == "zorbled.01"  # unseen
+
+
+def test_light_conv_head_overfits_and_round_trips(tiny_bert, tmp_path):
+    """SRLModel.v2 (convolutions instead of the per-predicate BiLSTM)."""
+    nlp = blank_with_encoder(tiny_bert)
+    nlp.add_pipe("bert_srl", name="srl", config=srl_config(**{"@architectures": "spacy-bert-components.SRLModel.v2"}))
+    examples = make_examples(nlp)
+    optimizer = nlp.initialize(lambda: examples)
+    optimizer.learn_rate = 0.01
+    for _ in range(120):
+        nlp.update(examples, sgd=optimizer, drop=0.0)
+    texts = [" ".join(words) for words, _ in TRAIN_DATA]
+    for text, (words, frames) in zip(texts, TRAIN_DATA):
+        assert frame_tuples(nlp(text)) == _expected(words, frames)
+    nlp.to_disk(tmp_path / "model")
+    loaded = spacy.load(tmp_path / "model")
+    assert [frame_tuples(d) for d in loaded.pipe(texts)] == [frame_tuples(d) for d in nlp.pipe(texts)]

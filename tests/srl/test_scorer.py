@@ -61,3 +61,18 @@ def test_viterbi_gives_valid_bio():
         spans = tags_to_spans(path, roles)
         back = spans_to_tags(spans, 12, {r: i for i, r in enumerate(roles)})
         assert list(back) == path
+
+
+def test_batched_viterbi_equals_one_at_a_time():
+    import numpy
+
+    from spacy_bert_components.srl.decode import viterbi_batch
+
+    roles = ["ARG0", "ARG1", "ARGM-TMP"]
+    allowed, start = transition_masks(len(roles))
+    rng = numpy.random.default_rng(1)
+    lengths = [1, 7, 12, 3, 12] * 20
+    scores = rng.normal(size=(len(lengths), 12, 1 + 2 * len(roles))) * 3
+    paths = viterbi_batch(scores, lengths)
+    assert paths == [viterbi(scores[p, :n], allowed, start) for p, n in enumerate(lengths)]
+    assert viterbi_batch(scores[:0], []) == []

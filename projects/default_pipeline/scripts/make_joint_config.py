@@ -17,18 +17,22 @@ from pathlib import Path
 from thinc.api import Config
 
 PROJECTS = Path(__file__).resolve().parents[2]
-# component name -> (task config, train corpus, dev corpus)
+# component name -> (task config, train corpus, dev corpus); {heads} is
+# "light" or "frozen" (the summarizer has one head size).
 HEADS = {
-    "ner": ("ner_conll03/configs/frozen.cfg", "ner_conll03/corpus/train.spacy", "ner_conll03/corpus/dev.spacy"),
-    "sentiment": ("sentiment_sst2/configs/frozen.cfg", "sentiment_sst2/corpus/train.spacy", "sentiment_sst2/corpus/dev.spacy"),
-    "srl": ("srl_up_english/configs/frozen.cfg", "srl_up_english/corpus/train.spacy", "srl_up_english/corpus/dev.spacy"),
+    "ner": ("ner_conll03/configs/{heads}.cfg", "ner_conll03/corpus/train.spacy", "ner_conll03/corpus/dev.spacy"),
+    "sentiment": ("sentiment_sst2/configs/{heads}.cfg", "sentiment_sst2/corpus/train.spacy", "sentiment_sst2/corpus/dev.spacy"),
+    "srl": ("srl_up_english/configs/{heads}.cfg", "srl_up_english/corpus/train.spacy", "srl_up_english/corpus/dev.spacy"),
     "summarizer": ("summarization/configs/bbc_frozen.cfg", "summarization/corpus/bbc/train.spacy", "summarization/corpus/bbc/dev.spacy"),
 }
 SCORE_WEIGHTS = {"ents_f": 0.25, "sentiment_acc": 0.25, "srl_f": 0.25, "summary_rouge1": 0.25}
 
 
-def make_joint_config(encoder: str, dev_limit: int, max_steps: int) -> Config:
-    configs = {name: Config().from_disk(PROJECTS / cfg, interpolate=False) for name, (cfg, _, _) in HEADS.items()}
+def make_joint_config(encoder: str, dev_limit: int, max_steps: int, heads: str = "light") -> Config:
+    configs = {
+        name: Config().from_disk(PROJECTS / cfg.format(heads=heads), interpolate=False)
+        for name, (cfg, _, _) in HEADS.items()
+    }
     base = configs["ner"]
     joint = Config(base)  # sentencizer, transformer, training and optimizer settings
     joint["nlp"]["pipeline"] = ["sentencizer", "transformer", *HEADS]
@@ -76,11 +80,12 @@ def make_joint_config(encoder: str, dev_limit: int, max_steps: int) -> Config:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--encoder", choices=["adapted", "frozen"], default="adapted")
+    parser.add_argument("--heads", choices=["light", "frozen"], default="light", help="the task configs the heads come from")
     parser.add_argument("--dev-limit", type=int, default=200, help="dev docs per task during training")
     parser.add_argument("--max-steps", type=int, default=2000)
     parser.add_argument("--output", type=Path, required=True)
     args = parser.parse_args()
-    config = make_joint_config(args.encoder, args.dev_limit, args.max_steps)
+    config = make_joint_config(args.encoder, args.dev_limit, args.max_steps, args.heads)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     config.to_disk(args.output, interpolate=False)
     print(f"wrote {args.output}")

@@ -1,0 +1,91 @@
+"""The light PyTorch SRL head (`SRLModel.v2`): the per-predicate BiLSTM of
+`SRLHead` replaced by a factorized input layer and residual 1-D convolutions.
+
+The BiLSTM runs one sequential step per token for every predicate, which on
+CPU costs more than the rest of the pipeline's heads together. Here the
+per-predicate input is a sum of three precomputed parts (the token's
+projection, the predicate's projection, an embedding of the token's clipped
+offset from the predicate), so its cost per (predicate, token) is one
+addition; a few convolutions then give each tag the neighbouring tokens'
+view, all in parallel. The encoder's vectors are already contextual, so the
+head needs little context of its own.
+
+Same inputs and outputs as `SRLHead`, so the thinc wiring is shared.
+"""
+from typing import Optional, Tuple
+
+import torch
+from torch import nn
+
+
+class SRLConvHead(nn.Module):
+    def __init__(
+        self,
+        hidden: int,
+        n_tags: int,
+        n_senses: int,
+        *,
+        conv_depth: int = 2,
+        conv_window: int = 1,
+        max_distance: int = 32,
+        dropout: float = 0.1,
+    ) -> None:
+        super().__init__()
+        self.max_distance = max_distance
+        self.n_tags = n_tags
+        self.n_senses = n_senses
+        self.norm = nn.LayerNorm(hidden)
+        self.dropout = nn.Dropout(dropout)
+        self.predicate_scorer = nn.Sequential(
+            nn.Linear(hidden, hidden), nn.ReLU(), nn.Dropout(dropout), nn.Linear(hidden, 1)
+        )
+        self.token_part = nn.Linear(hidden, hidden)
+        self.predicate_part = nn.Linear(hidden, hidden, bias=False)
+        # Offsets -max..max, then one row for the predicate's own token.
+        self.offset = nn.Embedding(2 * max_distance + 2, hidden)
+        self.convs = nn.ModuleList(
+            nn.Conv1d(hidden, hidden, 2 * conv_window + 1, padding=conv_window) for _ in range(conv_depth)
+        )
+        # n_tags BIO role scores plus one argument-head score per token.
+        self.tagger = nn.Linear(hidden, n_tags + 1)
+        self.sense = nn.Linear(2 * hidden, max(n_senses, 1))
+
+    def forward(
+        self,
+        X: torch.Tensor,
+        lengths: torch.Tensor,
+        pred_sent: Optional[torch.Tensor],
+        pred_pos: Optional[torch.Tensor],
+        threshold: float = 0.0,
+    ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """See `SRLHead.forward`: the same arguments and results."""
+        B, L, _ = X.shape
+        mask = torch.arange(L, device=X.device)[None, :] < lengths[:, None]
+        X = self.dropout(self.norm(X))
+        pred_logits = self.predicate_scorer(X).squeeze(-1)
+        if pred_sent is None or pred_pos is None:
+            chosen = (pred_logits.detach() > threshold) & mask
+            pred_sent, pred_pos = chosen.nonzero(as_tuple=True)
+        P = pred_sent.shape[0]
+        if P == 0:
+            return (
+                pred_logits,
+                X.new_zeros((0, L, self.n_tags + 1)),
+                X.new_zeros((0, self.n_senses)),
+                pred_sent,
+                pred_pos,
+            )
+        Xv = X[pred_sent, pred_pos]  # [P, H]
+        offsets = torch.arange(L, device=X.device)[None, :] - pred_pos[:, None]
+        offset_ids = offsets.clamp(-self.max_distance, self.max_distance) + self.max_distance
+        offset_ids = torch.where(offsets == 0, torch.full_like(offset_ids, 2 * self.max_distance + 1), offset_ids)
+        h = self.token_part(X)[pred_sent] + self.predicate_part(Xv)[:, None, :] + self.offset(offset_ids)
+        keep = mask[pred_sent][:, None, :].to(h.dtype)  # [P, 1, L]: padding stays zero
+        h = torch.relu(h).transpose(1, 2) * keep  # [P, H, L] for the convolutions
+        for conv in self.convs:
+            h = h + torch.relu(conv(self.dropout(h))) * keep
+        h = self.dropout(h.transpose(1, 2))  # [P, L, H]
+        roles = self.tagger(h)
+        at_predicate = h[torch.arange(P, device=X.device), pred_pos]
+        senses = self.sense(torch.cat([at_predicate, Xv], dim=-1))[:, : self.n_senses]
+        return pred_logits, roles, senses, pred_sent, pred_pos
