@@ -50,6 +50,7 @@ SENTIMENT_ENTRY_POINTS: dict = {
     "spacy_factories": ["bert_sentiment = spacy_bert_components.sentiment.component:make_bert_sentiment"],
     "spacy_architectures": [
         "spacy-bert-components.SentimentModel.v1 = spacy_bert_components.sentiment.model:build_sentiment_model_v1",
+        "spacy-bert-components.SentimentModel.v2 = spacy_bert_components.sentiment.model:build_sentiment_model_v2",
     ],
     "spacy_scorers": [
         "spacy-bert-components.sentiment_scorer.v1 = spacy_bert_components.sentiment.scorer:make_sentiment_scorer_v1",

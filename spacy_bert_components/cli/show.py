@@ -5,22 +5,22 @@ from typing import Optional
 import click
 
 
-def show_text(text: str, model: str, output: Optional[Path] = None) -> str:
+def show_text(text: str, model: Optional[str] = None, output: Optional[Path] = None) -> str:
     """Run a pipeline with `bert_srl` on a text; print its frames and return
     the displaCy HTML (written to `output` when given).
 
     text (str): The text.
-    model (str): Pipeline path or package name.
+    model (Optional[str]): Pipeline path or package name; None: the embedded
+        default pipeline.
     output (Optional[Path]): HTML file to write.
     RETURNS (str): The HTML.
     """
-    import spacy
-
+    from ..pipeline import load
     from ..srl.frames import install_extensions
     from ..srl.visualize import render_frames
 
     install_extensions()
-    nlp = spacy.load(model)
+    nlp = load(model)
     doc = nlp(text)
     frames = doc._.srl
     if not frames:
@@ -37,9 +37,9 @@ def show_text(text: str, model: str, output: Optional[Path] = None) -> str:
 
 @click.command(name="show")
 @click.argument("text")
-@click.option("--model", required=True, help="Pipeline path or package with a bert_srl component.")
+@click.option("--model", default=None, help="Pipeline path or package with a bert_srl component (default: the embedded default pipeline).")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write the displaCy HTML here.")
-def show(text: str, model: str, output: Optional[Path]) -> None:
+def show(text: str, model: Optional[str], output: Optional[Path]) -> None:
     """Print the semantic role frames of TEXT and render them with displaCy
     (one line of spans per predicate) to an HTML file."""
     show_text(text, model, output)

@@ -6,6 +6,14 @@ state, scaled by a learned gamma (ELMo's scalar mix, as in the BERT paper's
 feature-based NER), recovers most of it. Each listener has its own mix, so
 every task head weighs the layers its own way.
 
+At prediction time the mix is taken after pooling: pooling by mean (or sum,
+first, last) is linear, so mixing the pooled layers gives the same vectors,
+and every layer's pooled token vectors are computed once per doc and kept on
+its `TransformerData` for the other listeners (four task heads mix the same
+seven layers; pooled per token they are smaller than the padded wordpiece
+windows). The cache costs one array of the doc's tokens per layer, less than
+the hidden states the doc holds already.
+
 Made for a frozen encoder. When the shared transformer is trained anyway,
 the encoder gets the gradient of the last layer's share of the mix only (the
 upstream transformer takes one gradient, for its last hidden state).
@@ -55,6 +63,50 @@ def _hidden_states(trf_data: TransformerData) -> Optional[list]:
     return states
 
 
+# Poolings that commute with a weighted sum of the layers.
+LINEAR_POOLINGS = {"reduce_mean", "reduce_sum", "reduce_first", "reduce_last"}
+POOLED_CACHE_ATTR = "_spacy_bert_pooled_layers"
+
+
+def _pooled_layers(model: Model, trf_data: TransformerData, states: list) -> List[Floats2d]:
+    """Each hidden state pooled into token vectors, computed once per doc and
+    pooling, shared by every listener that mixes this doc's layers."""
+    pooling: Model[Ragged, Floats2d] = model.layers[0]
+    cache = trf_data.__dict__.setdefault(POOLED_CACHE_ATTR, {})
+    if pooling.name not in cache:
+        ops = model.ops
+        width = trf_data.width
+        cache[pooling.name] = [
+            pooling.predict(apply_alignment(ops, trf_data.align, ops.reshape2f(ops.asarray(h), -1, width))[0])
+            for h in states
+        ]
+    return cache[pooling.name]
+
+
+def _predict_from_pooled(model: Model, trf_datas: List[TransformerData]) -> List[Floats2d]:
+    """Prediction: the mix of the (cached) pooled layers of each doc."""
+    ops = model.ops
+    outputs: List[Floats2d] = []
+    weights: Optional[Floats1d] = None
+    for trf_data in trf_datas:
+        states = _hidden_states(trf_data)
+        if states is None or states[0].size == 0:
+            outputs.append(ops.alloc2f(0, 0))
+            continue
+        if len(states) == 1 and not model.has_dim("nL"):
+            outputs.append(ops.alloc2f(len(trf_data.align.lengths), trf_data.width))
+            continue
+        _ensure_params(model, len(states))
+        if weights is None:
+            weights = ops.softmax(model.get_param("W")) * model.get_param("gamma")[0]
+        layers = _pooled_layers(model, trf_data, states)
+        mixed = layers[0] * weights[0]
+        for weight, layer in zip(weights[1:], layers[1:]):
+            mixed += weight * layer
+        outputs.append(mixed)
+    return outputs
+
+
 def _ensure_params(model: Model, n_layers: int) -> None:
     if not model.has_dim("nL"):
         model.set_dim("nL", n_layers)
@@ -72,6 +124,8 @@ def forward(
     model: Model, trf_datas: List[TransformerData], is_train: bool
 ) -> Tuple[List[Floats2d], Callable]:
     pooling: Model[Ragged, Floats2d] = model.layers[0]
+    if not is_train and pooling.name in LINEAR_POOLINGS:
+        return _predict_from_pooled(model, trf_datas), lambda d_outputs: []
     ops = model.ops
     outputs: List[Optional[Floats2d]] = [None] * len(trf_datas)
     kept: List[Tuple[int, list, Callable]] = []

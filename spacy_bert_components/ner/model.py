@@ -177,6 +177,39 @@ def build_ner_model_v1(
     )
 
 
+def build_window_tok2vec(
+    tok2vec: Model[List[Doc], List[Floats2d]],
+    *,
+    feature_attrs: Sequence[str],
+    feature_width: int,
+    feature_rows: int,
+    width: int,
+    window_size: int,
+    window_depth: int,
+    window_pieces: int,
+    dropout: float,
+) -> Model[List[Doc], List[Floats2d]]:
+    """Encoder vectors (+ casing features) -> Maxout projection -> spaCy's
+    `MaxoutWindowEncoder`: the light, parallel counterpart of NERTok2Vec.v1's
+    BiLSTM, shared by the v2 NER and sentiment heads."""
+    features = build_ner_tok2vec_v1(
+        tok2vec,
+        feature_attrs=feature_attrs,
+        feature_width=feature_width,
+        feature_rows=feature_rows,
+        hidden_width=width,
+        lstm_depth=0,
+        dropout=dropout,
+    )
+    if window_depth <= 0:
+        return features
+    windows = MaxoutWindowEncoder(width=width, window_size=window_size, maxout_pieces=window_pieces, depth=window_depth)
+    model = chain(features, windows)
+    model.set_dim("nO", width)
+    model.set_ref("encoder", tok2vec)
+    return model
+
+
 @registry.architectures("spacy-bert-components.NERModel.v2")
 def build_ner_model_v2(
     tok2vec: Model[List[Doc], List[Floats2d]],
@@ -213,23 +246,17 @@ def build_ner_model_v2(
     dropout (float): Dropout after the projection.
     RETURNS (Model): The parser model.
     """
-    features = build_ner_tok2vec_v1(
+    features = build_window_tok2vec(
         tok2vec,
         feature_attrs=feature_attrs,
         feature_width=feature_width,
         feature_rows=feature_rows,
-        hidden_width=context_width,
-        lstm_depth=0,
+        width=context_width,
+        window_size=window_size,
+        window_depth=window_depth,
+        window_pieces=window_pieces,
         dropout=dropout,
     )
-    if window_depth > 0:
-        encoder = features.get_ref("encoder")
-        features = chain(
-            features,
-            MaxoutWindowEncoder(width=context_width, window_size=window_size, maxout_pieces=window_pieces, depth=window_depth),
-        )
-        features.set_dim("nO", context_width)
-        features.set_ref("encoder", encoder)
     return build_tb_parser_model(
         features,
         state_type="ner",

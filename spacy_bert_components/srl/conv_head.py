@@ -3,11 +3,12 @@
 
 The BiLSTM runs one sequential step per token for every predicate, which on
 CPU costs more than the rest of the pipeline's heads together. Here the
-per-predicate input is a sum of three precomputed parts (the token's
-projection, the predicate's projection, an embedding of the token's clipped
-offset from the predicate), so its cost per (predicate, token) is one
-addition; a few convolutions then give each tag the neighbouring tokens'
-view, all in parallel. The encoder's vectors are already contextual, so the
+per-predicate input is built from precomputed parts (the token's and the
+predicate's projections, their elementwise product for the interaction
+between the two, an embedding of the token's clipped offset from the
+predicate), so its cost per (predicate, token) is a few elementwise
+operations; dilated convolutions (dilation 1, 2, 4, ...) then give each tag
+the neighbouring tokens' view, all in parallel. The encoder's vectors are already contextual, so the
 head needs little context of its own.
 
 Same inputs and outputs as `SRLHead`, so the thinc wiring is shared.
@@ -41,10 +42,13 @@ class SRLConvHead(nn.Module):
         )
         self.token_part = nn.Linear(hidden, hidden)
         self.predicate_part = nn.Linear(hidden, hidden, bias=False)
+        self.token_gate = nn.Linear(hidden, hidden)
+        self.predicate_gate = nn.Linear(hidden, hidden)
         # Offsets -max..max, then one row for the predicate's own token.
         self.offset = nn.Embedding(2 * max_distance + 2, hidden)
         self.convs = nn.ModuleList(
-            nn.Conv1d(hidden, hidden, 2 * conv_window + 1, padding=conv_window) for _ in range(conv_depth)
+            nn.Conv1d(hidden, hidden, 2 * conv_window + 1, padding=conv_window * 2**i, dilation=2**i)
+            for i in range(conv_depth)
         )
         # n_tags BIO role scores plus one argument-head score per token.
         self.tagger = nn.Linear(hidden, n_tags + 1)
@@ -79,7 +83,12 @@ class SRLConvHead(nn.Module):
         offsets = torch.arange(L, device=X.device)[None, :] - pred_pos[:, None]
         offset_ids = offsets.clamp(-self.max_distance, self.max_distance) + self.max_distance
         offset_ids = torch.where(offsets == 0, torch.full_like(offset_ids, 2 * self.max_distance + 1), offset_ids)
-        h = self.token_part(X)[pred_sent] + self.predicate_part(Xv)[:, None, :] + self.offset(offset_ids)
+        h = (
+            self.token_part(X)[pred_sent]
+            + self.predicate_part(Xv)[:, None, :]
+            + self.token_gate(X)[pred_sent] * self.predicate_gate(Xv)[:, None, :]
+            + self.offset(offset_ids)
+        )
         keep = mask[pred_sent][:, None, :].to(h.dtype)  # [P, 1, L]: padding stays zero
         h = torch.relu(h).transpose(1, 2) * keep  # [P, H, L] for the convolutions
         for conv in self.convs:

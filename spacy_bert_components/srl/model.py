@@ -108,7 +108,8 @@ def build_srl_model_v2(
         shared transformer, or an encoder of its own.
     hidden_size (int): Width of the projection, the convolutions and the MLPs.
     conv_depth (int): Residual convolutions over each predicate's tokens.
-    conv_window (int): Tokens each side a convolution sees.
+    conv_window (int): Taps each side of a convolution; layer i is dilated
+        by 2**i, so 2 layers of window 1 see 3 tokens each side.
     max_distance (int): Offsets from the predicate are clipped to +-max_distance.
     dropout (float): Dropout inside the head.
     RETURNS (Model[SRLInput, SRLScores]): The model.

@@ -8,6 +8,29 @@ from spacy.tokens import Doc
 from .frames import Frame, install_extensions
 
 
+# One colour per role family (C-/R- variants share their role's), the
+# predicate's in yellow; displaCy's span style greys out unknown labels.
+ROLE_COLORS = {
+    "V": "#ffd166",
+    "ARG0": "#7bdcb5",
+    "ARG1": "#8ecae6",
+    "ARG2": "#f4a6b7",
+    "ARG3": "#cdb4db",
+    "ARG4": "#f7c59f",
+    "ARG5": "#b5e48c",
+}
+MODIFIER_COLOR = "#dddddd"
+
+
+def role_color(label: str) -> str:
+    """RETURNS (str): The display colour of a span label ("V: eat.01", "ARG0",
+    "C-ARG1", "ARGM-TMP", ...)."""
+    role = label.split(":", 1)[0]
+    if role[:2] in ("C-", "R-"):
+        role = role[2:]
+    return ROLE_COLORS.get(role, MODIFIER_COLOR)
+
+
 def frame_to_displacy(frame: Frame, *, sentence_only: bool = True) -> Dict[str, Any]:
     """The manual displaCy "span" input for one frame.
 
@@ -53,4 +76,7 @@ def render_frames(docs: Union[Doc, Iterable[Doc]], *, page: bool = True, options
         parsed.extend(frame_to_displacy(f) for f in frames)
     if not parsed:
         return ""
-    return displacy.render(parsed, style="span", manual=True, page=page, options=dict(options or {}))
+    colors = {span["label"]: role_color(span["label"]) for item in parsed for span in item["spans"]}
+    options = dict(options or {})
+    options["colors"] = {**colors, **options.get("colors", {})}
+    return displacy.render(parsed, style="span", manual=True, page=page, options=options)

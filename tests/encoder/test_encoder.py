@@ -6,6 +6,9 @@ import pytest
 import spacy
 from spacy.training import Example
 
+from thinc.api import reduce_mean
+
+from spacy_bert_components.encoder.layer_mix import POOLED_CACHE_ATTR, scalar_mix_trfs2arrays
 from spacy_bert_components.errors import EncoderNotFoundError, MissingUpstreamError
 
 from ..util import blank_with_encoder, encoder_config, listener_config
@@ -84,6 +87,25 @@ def test_layer_mix_learns_its_weights(tiny_bert):
     mix = [n for n in nlp.get_pipe("textcat").model.walk() if n.name == "scalar_mix_trfs2arrays"][0]
     assert not numpy.allclose(mix.get_param("W"), 0.0)
     assert nlp.get_pipe("transformer").model.to_bytes() == trf_before
+
+
+def test_layer_mix_prediction_equals_training_path(tiny_bert):
+    """Prediction mixes the pooled layers (cached per doc); training mixes
+    the wordpieces and then pools. Both must give the same vectors."""
+    nlp = blank_with_encoder(tiny_bert, hidden_states=True)
+    nlp.initialize()
+    docs = list(nlp.pipe(["A first sentence here.", "", "Another, longer one with unusualwordpieces in it. And more."]))
+    mix = scalar_mix_trfs2arrays(reduce_mean())
+    trf_datas = [doc._.trf_data for doc in docs]
+    trained, _ = mix(trf_datas, is_train=True)  # creates the parameters
+    mix.set_param("W", mix.ops.asarray1f(numpy.linspace(-1, 1, mix.get_dim("nL"))))
+    trained, _ = mix(trf_datas, is_train=True)
+    predicted = mix.predict(trf_datas)
+    assert all(hasattr(d, POOLED_CACHE_ATTR) for d in (trf_datas[0], trf_datas[2]))
+    for a, b in zip(trained, predicted):
+        assert a.shape == b.shape
+        numpy.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    assert numpy.array_equal(mix.predict(trf_datas)[2], predicted[2])  # from the cache
 
 
 def test_layer_mix_without_hidden_states_names_the_setting(tiny_bert):

@@ -162,3 +162,16 @@ def test_standalone_owns_its_encoder(tiny_bert):
     doc = nlp("A good film.")
     assert set(doc.cats) == {"positive", "negative"}
     assert "transformer" not in nlp.pipe_names
+
+
+def test_light_window_head_overfits_and_round_trips(tiny_bert, tmp_path):
+    """SentimentModel.v2: window layers instead of the BiLSTM."""
+    nlp = blank_with_encoder(tiny_bert, hidden_states=True)
+    model = {"@architectures": "spacy-bert-components.SentimentModel.v2", "tok2vec": listener_config(mix_layers=True), "context_width": 16, "hidden_width": 16}
+    nlp.add_pipe("bert_sentiment", name="sentiment", config={"model": model})
+    _train(nlp)
+    texts = [text for text, _ in TRAIN_DATA]
+    assert [max(d.cats, key=d.cats.get) for d in nlp.pipe(texts)] == [label for _, label in TRAIN_DATA]
+    expected = [_annotations(d) for d in nlp.pipe(texts)]
+    nlp.to_disk(tmp_path / "nlp")
+    assert [_annotations(d) for d in spacy.load(tmp_path / "nlp").pipe(texts, batch_size=1)] == expected

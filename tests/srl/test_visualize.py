@@ -5,7 +5,7 @@ from spacy.tokens import Doc
 
 from spacy_bert_components.cli.main import cli
 from spacy_bert_components.srl.frames import FrameData, write_frames
-from spacy_bert_components.srl.visualize import render_frames
+from spacy_bert_components.srl.visualize import ROLE_COLORS, render_frames, role_color
 
 
 def test_render_one_line_per_predicate():
@@ -20,6 +20,9 @@ def test_render_one_line_per_predicate():
     assert html.count("spans") >= 2  # one displaCy span block per frame
     assert "ARG1" in html
     assert "no predicates" in render_frames(Doc(nlp.vocab, words=["Hi"]))
+    # Roles keep their colour across frames; C-/R- share their role's.
+    assert role_color("ARG0") == role_color("R-ARG0") != role_color("ARG1")
+    assert role_color("V: eat.01") == ROLE_COLORS["V"] and ROLE_COLORS["ARG1"] in html
 
 
 def test_show_cli(tmp_path, srl_model_path):
