@@ -36,6 +36,7 @@ ENCODER_ENTRY_POINTS = {
     ],
     "spacy_callbacks": [
         "spacy-bert-components.init_frozen_encoder.v1 = spacy_bert_components.encoder.frozen:make_init_frozen_encoder",
+        "spacy-bert-components.link_sourced_listeners.v1 = spacy_bert_components.encoder.frozen:make_link_sourced_listeners",
     ],
 }
 NER_ENTRY_POINTS: dict = {

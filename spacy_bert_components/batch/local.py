@@ -1,4 +1,5 @@
 """`--local`: read, annotate and hand back blocks in this process, no Ray."""
+import gc
 from typing import Iterator, List, Optional
 
 import pyarrow as pa
@@ -33,6 +34,11 @@ def run_local(
         import spacy
 
         spacy.require_gpu()
-    nlp = load_pipeline(model)
-    for block in blocks:
-        yield annotate_table(nlp, read_block(block, read_options), spec, batch_size=batch_size, max_chars=max_chars)
+    nlp = load_pipeline(model, worker=True)
+    try:
+        for block in blocks:
+            yield annotate_table(nlp, read_block(block, read_options), spec, batch_size=batch_size, max_chars=max_chars)
+    finally:
+        # This process lives on (the CLI's or a caller's): give the collector
+        # back what load_pipeline froze.
+        gc.unfreeze()

@@ -44,16 +44,22 @@ def model_path(model: Optional[str]) -> Path:
     raise ModelNotFoundError(f"--model {model}: no such pipeline directory or installed package")
 
 
-def load_pipeline(model: Optional[str]) -> Language:
+def load_pipeline(model: Optional[str], *, worker: bool = False) -> Language:
     """Load the pipeline in this process (each worker calls this itself).
 
+    worker (bool): This process only annotates from now on: freeze what is
+        loaded out of the garbage collector's scans (`freeze_loaded_objects`).
     RETURNS (Language): The pipeline.
     """
-    from ..pipeline import load
+    from ..pipeline import freeze_loaded_objects, load
 
     if model is None:
-        return load(None)
-    return load(str(model_path(model)) if Path(model).exists() else model)
+        nlp = load(None)
+    else:
+        nlp = load(str(model_path(model)) if Path(model).exists() else model)
+    if worker:
+        freeze_loaded_objects()
+    return nlp
 
 
 def pipeline_hash(path: Path) -> str:

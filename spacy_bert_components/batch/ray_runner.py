@@ -143,7 +143,7 @@ class Annotator:
         torch.set_num_threads(max(1, threads))
         if gpus > 0:
             spacy.require_gpu()
-        self.nlp = load_pipeline(model)
+        self.nlp = load_pipeline(model, worker=True)
         found = spec_for_pipeline(self.nlp)
         if found != spec:
             raise RuntimeError(f"the pipeline {model} produces columns {found.names()}, expected {spec.names()}")

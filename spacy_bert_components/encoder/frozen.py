@@ -41,3 +41,37 @@ def make_init_frozen_encoder(component: str = "transformer") -> Callable[[Langua
         return nlp
 
     return init_frozen_encoder
+
+
+@registry.callbacks("spacy-bert-components.link_sourced_listeners.v1")
+def make_link_sourced_listeners(component: str = "transformer") -> Callable[[Language], Language]:
+    """Link the listeners of sourced components to a transformer trained
+    anew, e.g. trained heads sourced beside a fresh adapted encoder.
+
+    `init_nlp` disables sourced components while it initializes the rest,
+    and linking then goes through `nlp.pipeline`, which leaves them out: the
+    transformer forgets their listeners, and their first update fails with
+    E203. As `[initialize.after_init]`, this relinks over every component:
+
+        [initialize.after_init]
+        @callbacks = "spacy-bert-components.link_sourced_listeners.v1"
+        component = "transformer"
+
+    component (str): Name of the transformer component.
+    RETURNS (Callable[[Language], Language]): The `after_init` callback.
+    """
+
+    def link_sourced_listeners(nlp: Language) -> Language:
+        if component not in nlp.component_names:
+            raise ValueError(
+                f"[initialize.after_init] component = {component!r} is not in "
+                f"the pipeline ({', '.join(nlp.component_names)})."
+            )
+        pipe = nlp.get_pipe(component)
+        pipe.listener_map = {}
+        names = nlp.component_names
+        for name in names[names.index(component) + 1 :]:
+            pipe.find_listeners(nlp.get_pipe(name))
+        return nlp
+
+    return link_sourced_listeners

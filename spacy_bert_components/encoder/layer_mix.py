@@ -25,7 +25,7 @@ from spacy_transformers.data_classes import TransformerData
 from spacy_transformers.layers.trfs2arrays import concat_pooling_forward
 from thinc.api import Model
 from transformers.file_utils import ModelOutput
-from thinc.types import Floats1d, Floats2d, Ragged
+from thinc.types import Floats1d, Floats2d, Floats3d, Ragged
 
 
 def scalar_mix_trfs2arrays(
@@ -68,18 +68,21 @@ LINEAR_POOLINGS = {"reduce_mean", "reduce_sum", "reduce_first", "reduce_last"}
 POOLED_CACHE_ATTR = "_spacy_bert_pooled_layers"
 
 
-def _pooled_layers(model: Model, trf_data: TransformerData, states: list) -> List[Floats2d]:
-    """Each hidden state pooled into token vectors, computed once per doc and
-    pooling, shared by every listener that mixes this doc's layers."""
+def _pooled_layers(model: Model, trf_data: TransformerData, states: list) -> Floats3d:
+    """Every hidden state pooled into token vectors, stacked [layers, tokens,
+    width]; computed once per doc and pooling, shared by every listener
+    that mixes this doc's layers."""
     pooling: Model[Ragged, Floats2d] = model.layers[0]
     cache = trf_data.__dict__.setdefault(POOLED_CACHE_ATTR, {})
     if pooling.name not in cache:
         ops = model.ops
         width = trf_data.width
-        cache[pooling.name] = [
-            pooling.predict(apply_alignment(ops, trf_data.align, ops.reshape2f(ops.asarray(h), -1, width))[0])
-            for h in states
-        ]
+        cache[pooling.name] = ops.xp.stack(
+            [
+                pooling.predict(apply_alignment(ops, trf_data.align, ops.reshape2f(ops.asarray(h), -1, width))[0])
+                for h in states
+            ]
+        )
     return cache[pooling.name]
 
 
@@ -100,10 +103,8 @@ def _predict_from_pooled(model: Model, trf_datas: List[TransformerData]) -> List
         if weights is None:
             weights = ops.softmax(model.get_param("W")) * model.get_param("gamma")[0]
         layers = _pooled_layers(model, trf_data, states)
-        mixed = layers[0] * weights[0]
-        for weight, layer in zip(weights[1:], layers[1:]):
-            mixed += weight * layer
-        outputs.append(mixed)
+        # One pass over the stacked layers instead of one per layer.
+        outputs.append(ops.xp.tensordot(weights, layers, axes=1))
     return outputs
 
 

@@ -11,6 +11,8 @@ from spacy.language import Language
 from spacy.pipeline import EntityRecognizer
 from thinc.api import Config, Model
 
+from ..torch_gemm import use_torch_gemm
+
 DEFAULT_NER_CONFIG = """
 [model]
 @architectures = "spacy-bert-components.NERModel.v1"
@@ -64,6 +66,7 @@ def make_bert_ner(
     scorer (Optional[Callable]): Scores `ents_p`, `ents_r`, `ents_f`, `ents_per_type`.
     RETURNS (EntityRecognizer): The component.
     """
+    use_torch_gemm(model)  # the head's dense layers on torch's faster CPU gemm
     return EntityRecognizer(
         nlp.vocab,
         model,

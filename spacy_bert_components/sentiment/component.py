@@ -19,6 +19,7 @@ from spacy.vocab import Vocab
 from thinc.api import Config, Model, Optimizer, set_dropout_rate
 
 from .model import SentimentScores, sentence_lengths
+from ..torch_gemm import use_torch_gemm
 
 DEFAULT_SPANS_KEY = "sentiment"
 DEFAULT_POSITIVE_LABEL = "positive"
@@ -242,6 +243,7 @@ def make_bert_sentiment(
     scorer (Optional[Callable]): Scores `sentiment_acc` and `sentiment_macro_f`.
     RETURNS (SentimentCategorizer): The component.
     """
+    use_torch_gemm(model)  # the head's dense layers on torch's faster CPU gemm
     return SentimentCategorizer(
         nlp.vocab,
         model,

@@ -20,6 +20,7 @@ from .decode import NEG, log_softmax, make_tags, spans_to_tags, tags_to_spans, v
 from .frames import DEFAULT_SPANS_KEY, FrameData, has_frames, install_extensions, read_frames, write_frames
 from .model import SRLScores, build_srl_head
 from .scorer import score_srl
+from ..torch_gemm import use_torch_gemm
 
 DEFAULT_SRL_MODEL = """
 [model]
@@ -71,6 +72,7 @@ def make_bert_srl(
     threshold (float): Probability above which a token is a predicate.
     scorer (Optional[Callable]): Scoring method.
     """
+    use_torch_gemm(model)  # the head's dense layers on torch's faster CPU gemm
     return SemanticRoleLabeler(nlp.vocab, model, name, spans_key=spans_key, threshold=threshold, scorer=scorer)
 
 

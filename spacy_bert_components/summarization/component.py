@@ -13,6 +13,7 @@ from thinc.types import Floats1d
 
 from .gold import gold_char_spans, has_gold
 from .model import sentence_bounds
+from ..torch_gemm import use_torch_gemm
 
 DEFAULT_SPANS_KEY = "summary"
 DEFAULT_SENTENCES_KEY = "summary_sentences"
@@ -70,6 +71,7 @@ def make_bert_summarizer(
     scorer: Optional[Callable],
 ) -> "SentenceSummarizer":
     """Create a `bert_summarizer`: see `SentenceSummarizer`."""
+    use_torch_gemm(model)  # the head's dense layers on torch's faster CPU gemm
     return SentenceSummarizer(
         nlp.vocab,
         model,

@@ -25,10 +25,19 @@ HEADS = {
     "srl": ("srl_up_english/configs/{heads}.cfg", "srl_up_english/corpus/train.spacy", "srl_up_english/corpus/dev.spacy"),
     "summarizer": ("summarization/configs/bbc_frozen.cfg", "summarization/corpus/bbc/train.spacy", "summarization/corpus/bbc/dev.spacy"),
 }
+# The trained heads `--from-trained` starts from ({heads} as above).
+TRAINED = {
+    "ner": "../ner_conll03/training/{heads}/model-best",
+    "sentiment": "../sentiment_sst2/training/{heads}/model-best",
+    "srl": "../srl_up_english/training/{heads}/model-best",
+    "summarizer": "../summarization/training/bbc_frozen/model-best",
+}
 SCORE_WEIGHTS = {"ents_f": 0.25, "sentiment_acc": 0.25, "srl_f": 0.25, "summary_rouge1": 0.25}
 
 
-def make_joint_config(encoder: str, dev_limit: int, max_steps: int, heads: str = "light") -> Config:
+def make_joint_config(
+    encoder: str, dev_limit: int, max_steps: int, heads: str = "light", from_trained: bool = False
+) -> Config:
     configs = {
         name: Config().from_disk(PROJECTS / cfg.format(heads=heads), interpolate=False)
         for name, (cfg, _, _) in HEADS.items()
@@ -37,7 +46,12 @@ def make_joint_config(encoder: str, dev_limit: int, max_steps: int, heads: str =
     joint = Config(base)  # sentencizer, transformer, training and optimizer settings
     joint["nlp"]["pipeline"] = ["sentencizer", "transformer", *HEADS]
     for name, config in configs.items():
-        joint["components"][name] = config["components"][name]
+        if from_trained:
+            # Sourced: spaCy keeps the trained weights and resumes training
+            # them; the listeners link to this config's transformer.
+            joint["components"][name] = {"source": TRAINED[name].format(heads=heads)}
+        else:
+            joint["components"][name] = config["components"][name]
     joint["paths"] = {"train": None, "dev": None, "vectors": None, "init_tok2vec": None}
     for name, (_, train, dev) in HEADS.items():
         joint["paths"][f"{name}_train"] = f"../{train}"
@@ -69,6 +83,27 @@ def make_joint_config(encoder: str, dev_limit: int, max_steps: int, heads: str =
         training["frozen_components"] = []
         training["annotating_components"] = []
         joint["initialize"]["before_init"] = None
+        if from_trained:
+            joint["initialize"]["after_init"] = {
+                "@callbacks": "spacy-bert-components.link_sourced_listeners.v1",
+                "component": "transformer",
+            }
+        # Adapters start as a zero delta: the encoder begins as the frozen
+        # one, so heads sourced from frozen training begin at their frozen
+        # scores. Heads and adapters then train at one moderate rate.
+        training["optimizer"] = {
+            "@optimizers": "spacy-bert-components.Adam.v1",
+            "encoder_lr_scale": 1.0,
+            "L2": 0.01,
+            "grad_clip": 1.0,
+            "use_averages": False,
+            "learn_rate": {
+                "@schedules": "warmup_linear.v1",
+                "warmup_steps": max(1, max_steps // 10),
+                "total_steps": max_steps,
+                "initial_rate": 0.0003 if from_trained else 0.001,
+            },
+        }
     else:
         joint["initialize"]["before_init"] = {
             "@callbacks": "spacy-bert-components.init_frozen_encoder.v1",
@@ -81,11 +116,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--encoder", choices=["adapted", "frozen"], default="adapted")
     parser.add_argument("--heads", choices=["light", "frozen"], default="light", help="the task configs the heads come from")
+    parser.add_argument("--from-trained", action="store_true", help="start from the trained task heads (sourced), not fresh ones")
     parser.add_argument("--dev-limit", type=int, default=200, help="dev docs per task during training")
     parser.add_argument("--max-steps", type=int, default=2000)
     parser.add_argument("--output", type=Path, required=True)
     args = parser.parse_args()
-    config = make_joint_config(args.encoder, args.dev_limit, args.max_steps, args.heads)
+    config = make_joint_config(args.encoder, args.dev_limit, args.max_steps, args.heads, args.from_trained)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     config.to_disk(args.output, interpolate=False)
     print(f"wrote {args.output}")
