@@ -6,7 +6,7 @@ import pytest
 import spacy
 from spacy.training import Example
 
-from thinc.api import reduce_mean
+from thinc.api import registry
 
 from spacy_bert_components.encoder.layer_mix import POOLED_CACHE_ATTR, scalar_mix_trfs2arrays
 from spacy_bert_components.errors import EncoderNotFoundError, MissingUpstreamError
@@ -89,13 +89,20 @@ def test_layer_mix_learns_its_weights(tiny_bert):
     assert nlp.get_pipe("transformer").model.to_bytes() == trf_before
 
 
-def test_layer_mix_prediction_equals_training_path(tiny_bert):
+@pytest.mark.parametrize("pooling", ["reduce_mean", "reduce_sum", "reduce_first", "reduce_last"])
+def test_layer_mix_prediction_equals_training_path(tiny_bert, pooling):
     """Prediction mixes the pooled layers (cached per doc); training mixes
     the wordpieces and then pools. Both must give the same vectors."""
     nlp = blank_with_encoder(tiny_bert, hidden_states=True)
     nlp.initialize()
-    docs = list(nlp.pipe(["A first sentence here.", "", "Another, longer one with unusualwordpieces in it. And more."]))
-    mix = scalar_mix_trfs2arrays(reduce_mean())
+    # Long words give tokens of several wordpieces; the double space gives a
+    # whitespace token aligned to none (thinc's reduce_first/last refuse those).
+    space = " " if pooling in ("reduce_first", "reduce_last") else "  "
+    texts = ["A first sentence here.", "", f"Another,{space}longer one with unusualwordpieces in it. And more."]
+    docs = list(nlp.pipe(texts))
+    lengths = list(docs[2]._.trf_data.align.lengths)
+    assert max(lengths) > 1 and (0 in lengths) == (space == "  ")
+    mix = scalar_mix_trfs2arrays(registry.get("layers", f"{pooling}.v1")())
     trf_datas = [doc._.trf_data for doc in docs]
     trained, _ = mix(trf_datas, is_train=True)  # creates the parameters
     mix.set_param("W", mix.ops.asarray1f(numpy.linspace(-1, 1, mix.get_dim("nL"))))
