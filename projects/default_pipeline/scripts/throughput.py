@@ -12,7 +12,7 @@ Measured twice: as `spacy-bert annotate` runs the pipeline (its workers call
 rescanning the ~400k loaded objects), and with Python's default collector,
 as a plain `nlp.pipe` in a fresh process does.
 
-    python scripts/throughput.py [--model PATH] [--corpus corpus/demo.jsonl] [--repeat 20]
+    python scripts/throughput.py [--model PATH] [--corpus corpus/demo.jsonl] [--repeat 20] [--batch-size N]
 """
 import argparse
 import gc
@@ -55,6 +55,7 @@ def measure(model: str, corpus: Path, repeat: int, batch_size: int, rounds: int)
     from spacy_bert_components.pipeline import freeze_loaded_objects, load
 
     nlp = load(model or None)
+    batch_size = batch_size or nlp.batch_size
     texts = [text for _, text in read_jsonl_texts(corpus)] * repeat
     n_words = sum(len(nlp.make_doc(t)) for t in texts)
     timed_pipe(nlp, texts[:16], batch_size)  # warm up
@@ -87,7 +88,7 @@ def main() -> None:
     parser.add_argument("--model", default="", help="pipeline path (default: the embedded default)")
     parser.add_argument("--corpus", type=Path, default=REPO / "corpus" / "demo.jsonl")
     parser.add_argument("--repeat", type=int, default=20, help="times the corpus is repeated")
-    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--batch-size", type=int, default=0, help="docs per batch (default: the pipeline's nlp.batch_size)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds; the fastest is kept")
     parser.add_argument("--output", type=Path, default=None, help="also write the figures as JSON")
     args = parser.parse_args()
