@@ -89,9 +89,13 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=REPO / "corpus" / "demo.jsonl")
     parser.add_argument("--repeat", type=int, default=20, help="times the corpus is repeated")
     parser.add_argument("--batch-size", type=int, default=0, help="docs per batch (default: the pipeline's nlp.batch_size)")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (the batch runner's workers use 1 per reserved CPU)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds; the fastest is kept")
     parser.add_argument("--output", type=Path, default=None, help="also write the figures as JSON")
     args = parser.parse_args()
+    import torch
+
+    torch.set_num_threads(args.threads)
     result = measure(args.model, args.corpus, args.repeat, args.batch_size, args.rounds)
     print(json.dumps(result, indent=2))
     if args.output:
