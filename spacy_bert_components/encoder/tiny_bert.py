@@ -5,6 +5,7 @@ the same architecture and tokenizer type (uncased WordPiece), so every config
 trains, saves and loads exactly as with the real one, with no download.
 """
 import string
+from collections import Counter
 from pathlib import Path
 from typing import Iterable, Optional, Union
 
@@ -34,29 +35,36 @@ def build_tiny_bert(
     texts (Optional[Iterable[str]]): Text for the WordPiece vocabulary, added
         to a few built-in sentences; every ASCII letter, digit and punctuation
         mark is in the alphabet regardless, so nothing becomes [UNK] wholesale.
-    vocab_size (int): WordPiece vocabulary size.
+    vocab_size (int): Most WordPiece entries (the characters always fit).
     hidden_size (int): Width of the hidden states.
     num_layers (int): Number of transformer layers.
     seed (int): Seed for the random weights.
     RETURNS (Path): The model directory, usable wherever an encoder is named.
     """
     import torch
-    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, trainers
+    from tokenizers import normalizers, pre_tokenizers
     from transformers import BertConfig, BertModel, BertTokenizerFast
 
     out = Path(path)
     out.mkdir(parents=True, exist_ok=True)
-    special = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
-    tokenizer = Tokenizer(models.WordPiece(unk_token="[UNK]"))
-    tokenizer.normalizer = normalizers.BertNormalizer(lowercase=True)
-    tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    alphabet = list(string.ascii_lowercase + string.digits + string.punctuation)
-    trainer = trainers.WordPieceTrainer(
-        vocab_size=vocab_size, special_tokens=special, initial_alphabet=alphabet
-    )
+    # The vocabulary is built here, not by the `tokenizers` WordPiece trainer:
+    # that trainer breaks ties between merges in hash order, so every build
+    # had another vocabulary (and another model), and short overfitting tests
+    # passed or failed by chance. Here: special tokens, every character alone
+    # and as a continuation piece, then the corpus's words, most frequent
+    # first; any other word splits into characters.
+    normalizer = normalizers.BertNormalizer(lowercase=True)
+    pre_tokenizer = pre_tokenizers.BertPreTokenizer()
     corpus = list(DEFAULT_TINY_TEXTS) + list(texts or [])
-    tokenizer.train_from_iterator(corpus, trainer=trainer)
-    tokenizer.model.save(str(out))  # writes vocab.txt
+    words = Counter(
+        word for text in corpus for word, _ in pre_tokenizer.pre_tokenize_str(normalizer.normalize_str(text))
+    )
+    chars = sorted(set(string.ascii_lowercase + string.digits + string.punctuation).union(*words))
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *chars, *(f"##{c}" for c in chars)]
+    known = set(vocab)
+    frequent = sorted((w for w in words if w not in known), key=lambda w: (-words[w], w))
+    vocab.extend(frequent[: max(0, vocab_size - len(vocab))])
+    (out / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf8")
     hf_tokenizer = BertTokenizerFast(vocab_file=str(out / "vocab.txt"), do_lower_case=True)
     hf_tokenizer.save_pretrained(str(out))
     config = BertConfig(
@@ -65,7 +73,9 @@ def build_tiny_bert(
         num_hidden_layers=num_layers,
         num_attention_heads=2,
         intermediate_size=hidden_size * 2,
-        max_position_embeddings=512,
+        # Unseen words split into characters: a window of 128 spaCy tokens
+        # can take several hundred wordpieces.
+        max_position_embeddings=2048,
     )
     torch.manual_seed(seed)
     BertModel(config).save_pretrained(str(out))

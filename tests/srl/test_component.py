@@ -6,6 +6,7 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import DocBin, Span
 from spacy.training import Example
+from spacy.util import fix_random_seed
 
 from spacy_bert_components.srl.frames import FrameData, has_frames, read_frames, write_frames
 
@@ -198,6 +199,7 @@ def test_roleset_choice_and_fallback():
 
 def test_light_conv_head_overfits_and_round_trips(tiny_bert, tmp_path):
     """SRLModel.v2 (convolutions instead of the per-predicate BiLSTM)."""
+    fix_random_seed(0)
     nlp = blank_with_encoder(tiny_bert)
     nlp.add_pipe("bert_srl", name="srl", config=srl_config(**{"@architectures": "spacy-bert-components.SRLModel.v2"}))
     examples = make_examples(nlp)
