@@ -7,11 +7,12 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 TEXT=${1:-"The city council approved the new budget on Monday after a long debate."}
-spacy-bert show "$TEXT" --output srl_frames.html | tee srl_frames.txt
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+spacy-bert show "$TEXT" --output "$WORK/frames.html" | tee "$WORK/frames.txt"
 # About 185 px per frame: displaCy's span style puts each on its own block.
-FRAMES=$(grep -c "^[^ ].* (.*): " srl_frames.txt || true)
+FRAMES=$(grep -c "^[^ ].* (.*): " "$WORK/frames.txt" || true)
 HEIGHT=$((60 + 185 * (FRAMES > 0 ? FRAMES : 1)))
 chromium --headless --no-sandbox --disable-gpu --hide-scrollbars \
-  --screenshot="$PWD/srl_frames.png" --window-size=1000,"$HEIGHT" "file://$PWD/srl_frames.html" 2>/dev/null
-rm srl_frames.txt
+  --screenshot="$PWD/srl_frames.png" --window-size=1000,"$HEIGHT" "file://$WORK/frames.html" 2>/dev/null
 echo "Wrote docs/srl_frames.png ($FRAMES frames)"

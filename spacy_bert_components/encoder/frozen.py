@@ -10,7 +10,7 @@ This callback does that:
     @callbacks = "spacy-bert-components.init_frozen_encoder.v1"
     component = "transformer"
 """
-from typing import Callable
+from typing import Any, Callable
 
 from spacy.language import Language
 from spacy.util import registry
@@ -25,19 +25,12 @@ def make_init_frozen_encoder(component: str = "transformer") -> Callable[[Langua
     """
 
     def init_frozen_encoder(nlp: Language) -> Language:
-        if component not in nlp.component_names:
-            raise ValueError(
-                f"[initialize.before_init] component = {component!r} is not in "
-                f"the pipeline ({', '.join(nlp.component_names)})."
-            )
-        pipe = nlp.get_pipe(component)
+        pipe = _get_component(nlp, component, "[initialize.before_init]")
         if not pipe.model.attrs.get("has_transformer", False):
             pipe.model.initialize(X=[nlp.make_doc("init")])
         # Transformer.initialize would link the listeners, but only through
         # nlp.pipeline, which leaves out the (disabled) frozen component.
-        names = nlp.component_names
-        for name in names[names.index(component) + 1 :]:
-            pipe.find_listeners(nlp.get_pipe(name))
+        _link_all_listeners(nlp, component)
         return nlp
 
     return init_frozen_encoder
@@ -62,16 +55,29 @@ def make_link_sourced_listeners(component: str = "transformer") -> Callable[[Lan
     """
 
     def link_sourced_listeners(nlp: Language) -> Language:
-        if component not in nlp.component_names:
-            raise ValueError(
-                f"[initialize.after_init] component = {component!r} is not in "
-                f"the pipeline ({', '.join(nlp.component_names)})."
-            )
-        pipe = nlp.get_pipe(component)
-        pipe.listener_map = {}
-        names = nlp.component_names
-        for name in names[names.index(component) + 1 :]:
-            pipe.find_listeners(nlp.get_pipe(name))
+        _get_component(nlp, component, "[initialize.after_init]")
+        _link_all_listeners(nlp, component, forget=True)
         return nlp
 
     return link_sourced_listeners
+
+
+def _get_component(nlp: Language, component: str, section: str) -> Any:
+    if component not in nlp.component_names:
+        raise ValueError(
+            f"{section} component = {component!r} is not in the pipeline "
+            f"({', '.join(nlp.component_names)})."
+        )
+    return nlp.get_pipe(component)
+
+
+def _link_all_listeners(nlp: Language, component: str, *, forget: bool = False) -> None:
+    """Link the transformer `component` to the listeners of every component
+    after it, disabled ones included (`nlp.component_names`, where spaCy's
+    own linking goes through `nlp.pipeline`). forget: drop the links it had."""
+    pipe = nlp.get_pipe(component)
+    if forget:
+        pipe.listener_map = {}
+    names = nlp.component_names
+    for name in names[names.index(component) + 1 :]:
+        pipe.find_listeners(nlp.get_pipe(name))

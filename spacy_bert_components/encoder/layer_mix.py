@@ -137,26 +137,6 @@ def _pool_gathered(flat: List[numpy.ndarray], align: Ragged, pooling: str) -> nu
     out = numpy.zeros((len(flat), len(lengths), width), dtype=flat[0].dtype)
     out[:, has] = pooled
     return out
-    starts = (numpy.cumsum(lengths) - lengths)[has]
-    counts = lengths[has]
-    if pooling == "reduce_last":
-        starts = starts + counts - 1
-    pieces = numpy.empty((len(flat), len(indices), width), dtype=flat[0].dtype)
-    for layer, h in enumerate(flat):
-        numpy.take(h, indices, axis=0, out=pieces[layer])
-    # Each token's first (or last) wordpiece; most tokens have only one.
-    pooled = pieces[:, starts]
-    if pooling in ("reduce_mean", "reduce_sum") and (counts > 1).any():
-        # Add the other wordpieces of the longer tokens (numpy's reduceat
-        # along the token axis measured 5x slower than this).
-        extra = counts - 1
-        owners = numpy.repeat(numpy.arange(len(counts)), extra)
-        rows = numpy.repeat(starts + 1 - (numpy.cumsum(extra) - extra), extra) + numpy.arange(extra.sum())
-        numpy.add.at(pooled, (slice(None), owners), pieces[:, rows])
-    if pooling == "reduce_mean":
-        pooled /= counts[None, :, None]
-    out[:, has] = pooled
-    return out
 
 
 def _predict_from_pooled(model: Model, trf_datas: List[TransformerData]) -> List[Floats2d]:

@@ -18,7 +18,7 @@ from spacy_transformers.layers.transformer_model import TransformerModel
 from spacy_transformers.layers.transformer_model import forward as trf_forward
 from spacy_transformers.layers.transformer_model import init as trf_init
 from spacy_transformers.span_getters import configure_strided_spans
-from thinc.api import Model, Optimizer, torch2xp, xp2torch
+from thinc.api import Model, Optimizer
 
 from ..errors import EncoderNotFoundError
 from .lora import LoRALinear, add_lora, lora_state_dict, merged_state_dict
@@ -116,6 +116,18 @@ def _no_backprop(d_output):
     raise ValueError("The encoder output cache is for prediction only.")
 
 
+class _ScaledRate:
+    """An optimizer seen through a learning-rate factor: what
+    PyTorchShim.finish_update calls for each parameter."""
+
+    def __init__(self, optimizer: Optimizer, lr_scale: float) -> None:
+        self.optimizer = optimizer
+        self.lr_scale = lr_scale
+
+    def __call__(self, key: Any, weights: Any, gradient: Any, *, lr_scale: float = 1.0) -> Any:
+        return self.optimizer(key, weights, gradient, lr_scale=lr_scale * self.lr_scale)
+
+
 class EncoderHFShim(HFShim):
     """HFShim that can save packaged weights by reference and adapters alone.
 
@@ -133,16 +145,7 @@ class EncoderHFShim(HFShim):
         (see `training/optimizer.py`) as the learning-rate factor of every
         encoder weight; 1.0 for a plain thinc optimizer."""
         lr_scale = float(getattr(optimizer, "encoder_lr_scale", 1.0))
-        for name, torch_data in self._model.named_parameters():
-            if torch_data.grad is None:
-                continue
-            if not self._grad_scaler.found_inf:  # an overflowed step is skipped
-                param, grad = optimizer(
-                    (self.id, name), torch2xp(torch_data.data), torch2xp(torch_data.grad), lr_scale=lr_scale
-                )
-                torch_data.data = xp2torch(param, requires_grad=True, device=torch_data.device)
-            torch_data.grad.zero_()
-        self._grad_scaler.update()
+        super().finish_update(_ScaledRate(optimizer, lr_scale) if lr_scale != 1.0 else optimizer)
 
     def _lora_modules(self) -> List[LoRALinear]:
         return [m for m in self._model.modules() if isinstance(m, LoRALinear)] if self._model is not None else []

@@ -180,14 +180,14 @@ def build_ner_model_v1(
 def build_window_tok2vec(
     tok2vec: Model[List[Doc], List[Floats2d]],
     *,
-    feature_attrs: Sequence[str],
-    feature_width: int,
-    feature_rows: int,
     width: int,
     window_size: int,
     window_depth: int,
-    window_pieces: int,
     dropout: float,
+    window_pieces: int = 2,
+    feature_attrs: Sequence[str] = (),
+    feature_width: int = DEFAULT_FEATURE_WIDTH,
+    feature_rows: int = DEFAULT_FEATURE_ROWS,
 ) -> Model[List[Doc], List[Floats2d]]:
     """Encoder vectors (+ casing features) -> Maxout projection -> spaCy's
     `MaxoutWindowEncoder`: the light, parallel counterpart of NERTok2Vec.v1's

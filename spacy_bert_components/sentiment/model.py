@@ -119,15 +119,7 @@ def build_sentiment_model_v2(
     RETURNS (Model[List[Doc], Tuple[Floats2d, Ragged]]): As v1.
     """
     windows = build_window_tok2vec(
-        tok2vec,
-        feature_attrs=[],
-        feature_width=0,
-        feature_rows=0,
-        width=context_width,
-        window_size=window_size,
-        window_depth=window_depth,
-        window_pieces=2,
-        dropout=dropout,
+        tok2vec, width=context_width, window_size=window_size, window_depth=window_depth, dropout=dropout
     )
     return build_sentiment_model_v1(
         windows, pooling=pooling, hidden_width=hidden_width, lstm_depth=0, dropout=dropout, nO=nO

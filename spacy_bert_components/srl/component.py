@@ -170,8 +170,7 @@ class SemanticRoleLabeler(TrainablePipe):
         bounds = [scores.sents[int(b)] for b in pred_sent]
         lengths = [e - s for _, s, e in bounds]
         logp = log_softmax(role_scores[:, : max(lengths, default=0), :n_tags]) if len(bounds) else role_scores
-        for p in range(len(bounds)):
-            logp[p, int(pred_pos[p]), 1:] = NEG  # the predicate is never inside an argument
+        logp[numpy.arange(len(bounds)), pred_pos.astype("int64"), 1:] = NEG  # the predicate is never inside an argument
         paths = viterbi_batch(logp, lengths)
         for p, ((i, s, e), path) in enumerate(zip(bounds, paths)):
             pos = int(pred_pos[p])

@@ -8,8 +8,8 @@ predicate's projections, their elementwise product for the interaction
 between the two, an embedding of the token's clipped offset from the
 predicate), so its cost per (predicate, token) is a few elementwise
 operations; dilated convolutions (dilation 1, 2, 4, ...) then give each tag
-the neighbouring tokens' view, all in parallel. The encoder's vectors are already contextual, so the
-head needs little context of its own.
+the neighbouring tokens' view, all in parallel. The encoder's vectors are
+already contextual, so the head needs little context of its own.
 
 Same inputs and outputs as `SRLHead`, so the thinc wiring is shared.
 """
@@ -18,8 +18,10 @@ from typing import Optional, Tuple
 import torch
 from torch import nn
 
+from .pytorch_srl_model import PredicateHead
 
-class SRLConvHead(nn.Module):
+
+class SRLConvHead(PredicateHead):
     def __init__(
         self,
         hidden: int,
@@ -31,16 +33,9 @@ class SRLConvHead(nn.Module):
         max_distance: int = 32,
         dropout: float = 0.1,
     ) -> None:
-        super().__init__()
+        super().__init__(hidden, n_tags, n_senses, dropout)
         self.n_groups = 4
         self.max_distance = max_distance
-        self.n_tags = n_tags
-        self.n_senses = n_senses
-        self.norm = nn.LayerNorm(hidden)
-        self.dropout = nn.Dropout(dropout)
-        self.predicate_scorer = nn.Sequential(
-            nn.Linear(hidden, hidden), nn.ReLU(), nn.Dropout(dropout), nn.Linear(hidden, 1)
-        )
         self.token_part = nn.Linear(hidden, hidden)
         self.predicate_part = nn.Linear(hidden, hidden, bias=False)
         self.token_gate = nn.Linear(hidden, hidden)
@@ -64,22 +59,11 @@ class SRLConvHead(nn.Module):
         threshold: float = 0.0,
     ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         """See `SRLHead.forward`: the same arguments and results."""
-        B, L, _ = X.shape
-        mask = torch.arange(L, device=X.device)[None, :] < lengths[:, None]
-        X = self.dropout(self.norm(X))
-        pred_logits = self.predicate_scorer(X).squeeze(-1)
-        if pred_sent is None or pred_pos is None:
-            chosen = (pred_logits.detach() > threshold) & mask
-            pred_sent, pred_pos = chosen.nonzero(as_tuple=True)
+        L = X.shape[1]
+        X, mask, pred_logits, pred_sent, pred_pos = self.find_predicates(X, lengths, pred_sent, pred_pos, threshold)
         P = pred_sent.shape[0]
         if P == 0:
-            return (
-                pred_logits,
-                X.new_zeros((0, L, self.n_tags + 1)),
-                X.new_zeros((0, self.n_senses)),
-                pred_sent,
-                pred_pos,
-            )
+            return self.no_frames(X, pred_logits, pred_sent, pred_pos)
         Xv = X[pred_sent, pred_pos]  # [P, H]
         # Per-token and per-predicate parts, computed once.
         token_part = self.token_part(X)

@@ -14,7 +14,49 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 
-class SRLHead(nn.Module):
+class PredicateHead(nn.Module):
+    """What every SRL head shares: normalized token vectors, the predicate
+    identifier, and the result for a batch without predicates. Subclasses
+    label the frames (`SRLHead` here, `conv_head.SRLConvHead`)."""
+
+    def __init__(self, hidden: int, n_tags: int, n_senses: int, dropout: float) -> None:
+        super().__init__()
+        self.n_tags = n_tags
+        self.n_senses = n_senses
+        self.norm = nn.LayerNorm(hidden)
+        self.dropout = nn.Dropout(dropout)
+        self.predicate_scorer = nn.Sequential(
+            nn.Linear(hidden, hidden), nn.ReLU(), nn.Dropout(dropout), nn.Linear(hidden, 1)
+        )
+
+    def find_predicates(
+        self,
+        X: torch.Tensor,
+        lengths: torch.Tensor,
+        pred_sent: Optional[torch.Tensor],
+        pred_pos: Optional[torch.Tensor],
+        threshold: float,
+    ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """RETURNS: the normalized X [B, L, H], the token mask [B, L], the
+        predicate logits [B, L], and the predicates to label (sentence,
+        position): the given ones, or those scored above `threshold`."""
+        mask = torch.arange(X.shape[1], device=X.device)[None, :] < lengths[:, None]
+        X = self.dropout(self.norm(X))
+        pred_logits = self.predicate_scorer(X).squeeze(-1)
+        if pred_sent is None or pred_pos is None:
+            chosen = (pred_logits.detach() > threshold) & mask
+            pred_sent, pred_pos = chosen.nonzero(as_tuple=True)
+        return X, mask, pred_logits, pred_sent, pred_pos
+
+    def no_frames(
+        self, X: torch.Tensor, pred_logits: torch.Tensor, pred_sent: torch.Tensor, pred_pos: torch.Tensor
+    ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """RETURNS: `forward`'s result when there is no predicate to label."""
+        L = X.shape[1]
+        return pred_logits, X.new_zeros((0, L, self.n_tags + 1)), X.new_zeros((0, self.n_senses)), pred_sent, pred_pos
+
+
+class SRLHead(PredicateHead):
     def __init__(
         self,
         hidden: int,
@@ -26,15 +68,8 @@ class SRLHead(nn.Module):
         max_distance: int = 32,
         dropout: float = 0.1,
     ) -> None:
-        super().__init__()
+        super().__init__(hidden, n_tags, n_senses, dropout)
         self.max_distance = max_distance
-        self.n_tags = n_tags
-        self.n_senses = n_senses
-        self.norm = nn.LayerNorm(hidden)
-        self.dropout = nn.Dropout(dropout)
-        self.predicate_scorer = nn.Sequential(
-            nn.Linear(hidden, hidden), nn.ReLU(), nn.Dropout(dropout), nn.Linear(hidden, 1)
-        )
         self.indicator = nn.Embedding(2, position_size)
         self.distance = nn.Embedding(2 * max_distance + 1, position_size)
         self.frame_input = nn.Linear(2 * hidden + 2 * position_size, hidden)
@@ -63,22 +98,11 @@ class SRLHead(nn.Module):
         RETURNS: predicate logits [B, L], role+head scores [P, L, n_tags + 1],
             sense logits [P, n_senses], pred_sent [P], pred_pos [P].
         """
-        B, L, _ = X.shape
-        mask = torch.arange(L, device=X.device)[None, :] < lengths[:, None]
-        X = self.dropout(self.norm(X))
-        pred_logits = self.predicate_scorer(X).squeeze(-1)
-        if pred_sent is None or pred_pos is None:
-            chosen = (pred_logits.detach() > threshold) & mask
-            pred_sent, pred_pos = chosen.nonzero(as_tuple=True)
+        L = X.shape[1]
+        X, _, pred_logits, pred_sent, pred_pos = self.find_predicates(X, lengths, pred_sent, pred_pos, threshold)
         P = pred_sent.shape[0]
         if P == 0:
-            return (
-                pred_logits,
-                X.new_zeros((0, L, self.n_tags + 1)),
-                X.new_zeros((0, self.n_senses)),
-                pred_sent,
-                pred_pos,
-            )
+            return self.no_frames(X, pred_logits, pred_sent, pred_pos)
         Xp = X[pred_sent]  # [P, L, H]
         Xv = X[pred_sent, pred_pos]  # [P, H]
         offsets = torch.arange(L, device=X.device)[None, :] - pred_pos[:, None]
