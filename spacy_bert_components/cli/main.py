@@ -71,6 +71,26 @@ def demo(corpus: Optional[Path], model: Optional[str], output: Path) -> None:
     run_demo(corpus, model, output)
 
 
+@cli.command()
+@click.argument("teacher")
+@click.argument("output_path", metavar="OUTPUT", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("inputs", metavar="INPUT...", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--max-words", type=int, default=0, show_default=True, help="Stop before this many tokens (0: every sentence).")
+@click.option("--batch-size", type=int, default=64, show_default=True, help="Docs per batch.")
+def silver(teacher: str, output_path: Path, inputs: tuple, max_words: int, batch_size: int) -> None:
+    """Label the sentences of training DocBins with a trained TEACHER pipeline
+    and write its annotations to OUTPUT (.spacy): silver training data for a
+    smaller head. Give it training text only, never evaluation data."""
+    import spacy
+
+    from ..training.silver import label_with_teacher, training_sentences
+
+    nlp = spacy.load(teacher)
+    texts = training_sentences(list(inputs), nlp.vocab, max_words=max_words)
+    n_docs = label_with_teacher(nlp, texts, output_path, batch_size=batch_size)
+    click.echo(f"{output_path}: {n_docs} docs labelled by {teacher} ({', '.join(nlp.pipe_names)})")
+
+
 from .annotate import annotate  # noqa: E402
 
 cli.add_command(annotate)

@@ -123,7 +123,10 @@ def _pool_gathered(flat: List[numpy.ndarray], align: Ragged, pooling: str) -> nu
         pieces = numpy.empty((len(flat), len(indices), width), dtype=flat[0].dtype)
         for layer, h in enumerate(flat):
             numpy.take(h, indices, axis=0, out=pieces[layer])
-        pooled = pieces[:, starts]  # each token's first wordpiece
+        # Each token's first wordpiece. Indexing the middle axis returns an
+        # array laid out token-major; made contiguous once here, or every
+        # listener's mix would copy it again.
+        pooled = numpy.ascontiguousarray(pieces[:, starts])
         # Add the other wordpieces of the longer tokens (numpy's reduceat
         # along the token axis measured 5x slower than this).
         extra = counts - 1

@@ -207,6 +207,23 @@ class SentimentCategorizer(TextCategorizer):
         losses[self.name] += loss
         return losses
 
+    def _validate_categories(self, examples: Iterable[Example]) -> None:
+        """Gold `doc.cats` must be a probability distribution over the labels:
+        one 1.0 as in SST-2, or a teacher's probabilities (silver data, see
+        `training/silver.py`), which the cross-entropy loss takes as they
+        are. spaCy's textcat accepts 0 and 1 only."""
+        for eg in examples:
+            cats = eg.reference.cats
+            if not cats:
+                continue  # another task's doc: no evidence, masked
+            values = list(cats.values())
+            if any(not 0.0 <= v <= 1.0 for v in values) or abs(sum(values) - 1.0) > 1e-3:
+                raise ValueError(
+                    f"{self.name}: the gold doc.cats {dict(cats)} of {eg.reference.text[:60]!r} are not "
+                    "probabilities that sum to 1 (one label 1.0 and the others 0.0, "
+                    "or a teacher's probabilities)."
+                )
+
     def rehearse(self, examples: Iterable[Example], **kwargs: Any) -> Dict[str, float]:
         raise NotImplementedError(f"{self.name}: rehearsal is not supported.")
 

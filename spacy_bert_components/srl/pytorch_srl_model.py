@@ -83,6 +83,31 @@ class SRLHead(PredicateHead):
         )
         self.sense = nn.Linear(2 * (hidden // 2) + hidden, max(n_senses, 1))
 
+    def _frame_input(
+        self, X: torch.Tensor, Xv: torch.Tensor, pred_sent: torch.Tensor, offsets: torch.Tensor
+    ) -> torch.Tensor:
+        """`frame_input` applied to [token; predicate; indicator; distance]
+        for every (predicate, token), computed without building that
+        [P, L, 2H + 2S] input: a linear layer over a concatenation is the sum
+        of its column blocks applied to each part, so the token part is
+        computed once per token, the predicate part once per predicate and
+        the embeddings' parts once per table row. Same function and weights
+        as the concatenation; several times less work per predicate.
+        RETURNS (Tensor[P, L, H]): The pre-activation frame input."""
+        H, S = X.shape[-1], self.indicator.embedding_dim
+        W, b = self.frame_input.weight, self.frame_input.bias
+        token_part = torch.nn.functional.linear(X, W[:, :H])  # [B, L, H]
+        predicate_part = torch.nn.functional.linear(Xv, W[:, H : 2 * H], b)  # [P, H]
+        indicator_rows = self.indicator.weight @ W[:, 2 * H : 2 * H + S].T  # [2, H]
+        distance_rows = self.distance.weight @ W[:, 2 * H + S :].T  # [2 * max_distance + 1, H]
+        distance_ids = offsets.clamp(-self.max_distance, self.max_distance) + self.max_distance
+        return (
+            token_part[pred_sent]
+            + predicate_part[:, None, :]
+            + indicator_rows[(offsets == 0).long()]
+            + distance_rows[distance_ids]
+        )
+
     def forward(
         self,
         X: torch.Tensor,
@@ -103,13 +128,9 @@ class SRLHead(PredicateHead):
         P = pred_sent.shape[0]
         if P == 0:
             return self.no_frames(X, pred_logits, pred_sent, pred_pos)
-        Xp = X[pred_sent]  # [P, L, H]
         Xv = X[pred_sent, pred_pos]  # [P, H]
         offsets = torch.arange(L, device=X.device)[None, :] - pred_pos[:, None]
-        indicator = self.indicator((offsets == 0).long())
-        distance = self.distance(offsets.clamp(-self.max_distance, self.max_distance) + self.max_distance)
-        h = torch.cat([Xp, Xv[:, None, :].expand(-1, L, -1), indicator, distance], dim=-1)
-        h = torch.relu(self.frame_input(h))
+        h = torch.relu(self._frame_input(X, Xv, pred_sent, offsets))
         frame_lengths = lengths[pred_sent].cpu()
         packed = pack_padded_sequence(h, frame_lengths, batch_first=True, enforce_sorted=False)
         out, _ = self.lstm(packed)

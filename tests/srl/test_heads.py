@@ -1,0 +1,33 @@
+"""The PyTorch SRL heads on their own (no spaCy)."""
+import torch
+
+from spacy_bert_components.srl.pytorch_srl_model import SRLHead
+
+
+def test_factorized_frame_input_equals_the_concatenation():
+    """`SRLHead._frame_input` must compute `frame_input` over the concatenated
+    [token; predicate; indicator; distance] input it replaces, so heads
+    trained either way load and predict the same."""
+    torch.manual_seed(0)
+    head = SRLHead(16, n_tags=5, n_senses=3, position_size=4, max_distance=3).eval()
+    X = torch.randn(2, 9, 16)
+    pred_sent = torch.tensor([0, 0, 1])
+    pred_pos = torch.tensor([1, 8, 4])
+    offsets = torch.arange(9)[None, :] - pred_pos[:, None]
+    Xv = X[pred_sent, pred_pos]
+    concatenated = torch.cat(
+        [
+            X[pred_sent],
+            Xv[:, None, :].expand(-1, 9, -1),
+            head.indicator((offsets == 0).long()),
+            head.distance(offsets.clamp(-3, 3) + 3),
+        ],
+        dim=-1,
+    )
+    expected = head.frame_input(concatenated)
+    got = head._frame_input(X, Xv, pred_sent, offsets)
+    assert got.shape == (3, 9, 16)
+    assert torch.allclose(got, expected, atol=1e-5)
+    # The gradient reaches the same weights.
+    got.sum().backward()
+    assert head.frame_input.weight.grad is not None and head.distance.weight.grad is not None
