@@ -62,6 +62,7 @@ SRL_ENTRY_POINTS = {
     "spacy_architectures": [
         "spacy-bert-components.SRLModel.v1 = spacy_bert_components.srl.model:build_srl_model_v1",
         "spacy-bert-components.SRLModel.v2 = spacy_bert_components.srl.model:build_srl_model_v2",
+        "spacy-bert-components.SRLModel.v3 = spacy_bert_components.srl.model:build_srl_model_v3",
     ],
     "spacy_scorers": ["spacy-bert-components.srl_scorer.v1 = spacy_bert_components.srl.scorer:make_srl_scorer"],
 }

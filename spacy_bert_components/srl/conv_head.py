@@ -31,6 +31,7 @@ class SRLConvHead(PredicateHead):
         conv_depth: int = 2,
         conv_window: int = 1,
         max_distance: int = 32,
+        between_width: int = 0,
         dropout: float = 0.1,
     ) -> None:
         super().__init__(hidden, n_tags, n_senses, dropout)
@@ -46,6 +47,15 @@ class SRLConvHead(PredicateHead):
             nn.Conv1d(hidden, hidden, 2 * conv_window + 1, padding=conv_window * 2**i, dilation=2**i)
             for i in range(conv_depth)
         )
+        # What lies between each token and the predicate (v3): sums of a
+        # narrow per-token feature over the tokens strictly between them,
+        # from prefix sums, so a token far from its predicate still sees
+        # whether a verb, a comma or a relative pronoun separates them,
+        # which the convolutions' few tokens of context cannot.
+        self.between_width = between_width
+        if between_width:
+            self.between_in = nn.Linear(hidden, between_width)
+            self.between_out = nn.Linear(between_width, hidden, bias=False)
         # n_tags BIO role scores plus one argument-head score per token.
         self.tagger = nn.Linear(hidden, n_tags + 1)
         self.sense = nn.Linear(2 * hidden, max(n_senses, 1))
@@ -70,6 +80,7 @@ class SRLConvHead(PredicateHead):
         token_gate = self.token_gate(X)
         predicate_part = self.predicate_part(Xv)
         predicate_gate = self.predicate_gate(Xv)
+        prefix = self._between_prefix(X)
         roles = X.new_zeros((P, L, self.n_tags + 1))
         at_predicate = X.new_zeros((P, X.shape[-1]))
         # The per-(predicate, token) part runs on predicates grouped by
@@ -92,6 +103,8 @@ class SRLConvHead(PredicateHead):
                 + token_gate[sents, :Lg] * predicate_gate[group][:, None, :]
                 + self.offset(offset_ids)
             )
+            if prefix is not None:
+                h = h + self._between(prefix, sents, positions, Lg)
             keep = mask[sents, :Lg][:, None, :].to(h.dtype)  # [G, 1, Lg]: padding stays zero
             h = torch.relu(h).transpose(1, 2) * keep  # [G, H, Lg] for the convolutions
             for conv in self.convs:
@@ -101,3 +114,24 @@ class SRLConvHead(PredicateHead):
             at_predicate[group] = h[torch.arange(group.numel(), device=X.device), positions]
         senses = self.sense(torch.cat([at_predicate, Xv], dim=-1))[:, : self.n_senses]
         return pred_logits, roles, senses, pred_sent, pred_pos
+
+    def _between_prefix(self, X: torch.Tensor) -> Optional[torch.Tensor]:
+        """RETURNS (Optional[Tensor[B, L + 1, W]]): Prefix sums of the between
+        features: row t holds the sum over tokens 0..t-1. None without them."""
+        if not self.between_width:
+            return None
+        features = torch.relu(self.between_in(X))
+        return torch.nn.functional.pad(features.cumsum(dim=1), (0, 0, 1, 0))
+
+    def _between(self, prefix: torch.Tensor, sents: torch.Tensor, positions: torch.Tensor, Lg: int) -> torch.Tensor:
+        """RETURNS (Tensor[G, Lg, H]): For each predicate and token, the
+        projected sum of the between features over the tokens strictly
+        between them (zero for the predicate and its neighbours)."""
+        tokens = torch.arange(Lg, device=prefix.device)[None, :]
+        low = torch.minimum(tokens, positions[:, None]) + 1
+        high = torch.maximum(torch.maximum(tokens, positions[:, None]), low)  # none between: high == low
+        rows = prefix[sents]  # [G, L + 1, W]
+        width = rows.shape[-1]
+        take = lambda index: rows.gather(1, index[:, :, None].expand(-1, -1, width))
+        # log1p keeps a long stretch's sums in range while still counting.
+        return self.between_out(torch.log1p(take(high) - take(low)))

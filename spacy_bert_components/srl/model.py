@@ -122,6 +122,34 @@ def build_srl_model_v2(
     return model
 
 
+@registry.architectures("spacy-bert-components.SRLModel.v3")
+def build_srl_model_v3(
+    tok2vec: Model[List[Doc], List[Floats2d]],
+    hidden_size: int = 96,
+    conv_depth: int = 2,
+    conv_window: int = 1,
+    max_distance: int = 32,
+    between_width: int = 32,
+    dropout: float = 0.1,
+) -> Model[SRLInput, SRLScores]:
+    """v2's light model, with what lies between each token and its predicate
+    as an input: the sum of a narrow learned token feature over the tokens
+    between them (from prefix sums; `conv_head.py`). The convolutions see a
+    few tokens around each token; this gives every token a summary of the
+    whole stretch to the predicate at the cost of two gathers.
+
+    between_width (int): Width of the between feature; the other arguments
+        are v2's.
+    RETURNS (Model[SRLInput, SRLScores]): The model.
+    """
+    model = build_srl_model_v2(
+        tok2vec, hidden_size=hidden_size, conv_depth=conv_depth, conv_window=conv_window,
+        max_distance=max_distance, dropout=dropout,
+    )
+    model.attrs["head_settings"]["between_width"] = between_width
+    return model
+
+
 def build_srl_head(model: Model, n_tags: int, n_senses: int) -> None:
     """Build (or rebuild) the PyTorch head of an SRL model for the given
     numbers of BIO tags and rolesets. Called when labels are known: in

@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import spacy
+from spacy.tokens import DocBin
 from thinc.api import Config
 
 PROJECT = Path(__file__).resolve().parents[2] / "projects" / "sentiment_sst2"
@@ -34,3 +35,10 @@ def test_project_workflow_on_a_tiny_slice(tiny_bert, shared_data, tmp_path):
     nlp = spacy.load(project / "training" / "smoke" / "model-best")
     assert nlp.pipe_names == ["sentencizer", "transformer", "sentiment"]
     assert set(nlp("A good film.").cats) == {"positive", "negative"}
+    # Distillation: the trained pipeline teaches a second head its probabilities.
+    distil = cmd[:5] + ["distil", str(project), "--vars.encoder", tiny_bert, "--vars.teacher", "smoke", "--vars.student", "smoke"]
+    result = subprocess.run(distil, capture_output=True, text=True, cwd=project)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert '"sentiment_acc"' in (project / "metrics" / "smoke_distil.json").read_text()
+    silver = list(DocBin().from_disk(project / "corpus" / "distil" / "teacher.spacy").get_docs(nlp.vocab))
+    assert silver and all(0.0 < doc.cats["positive"] < 1.0 for doc in silver)

@@ -31,3 +31,25 @@ def test_factorized_frame_input_equals_the_concatenation():
     # The gradient reaches the same weights.
     got.sum().backward()
     assert head.frame_input.weight.grad is not None and head.distance.weight.grad is not None
+
+
+def test_between_features_sum_the_tokens_strictly_between():
+    from spacy_bert_components.srl.conv_head import SRLConvHead
+
+    torch.manual_seed(0)
+    head = SRLConvHead(8, n_tags=5, n_senses=3, between_width=4).eval()
+    X = torch.randn(2, 7, 8)
+    sents = torch.tensor([0, 1, 1])
+    positions = torch.tensor([0, 3, 6])
+    got = head._between(head._between_prefix(X), sents, positions, 7)
+    features = torch.relu(head.between_in(X))
+    for g, (b, q) in enumerate(zip(sents.tolist(), positions.tolist())):
+        for t in range(7):
+            lo, hi = min(t, q) + 1, max(t, q)
+            total = features[b, lo:hi].sum(dim=0) if hi > lo else torch.zeros(4)
+            assert torch.allclose(got[g, t], head.between_out(torch.log1p(total)), atol=1e-5), (g, t)
+    # Full forward with the feature, and without predicates.
+    lengths = torch.tensor([7, 7])
+    _, roles, senses, _, _ = head(X, lengths, sents, positions)
+    assert roles.shape == (3, 7, 6) and senses.shape == (3, 3)
+    assert torch.isfinite(roles).all()
