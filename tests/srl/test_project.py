@@ -30,3 +30,17 @@ def test_project_workflow_on_a_tiny_slice(tiny_bert, shared_data, tmp_path):
     for key in ("srl_p", "srl_r", "srl_f", "srl_head_f", "srl_predicate_f", "srl_sense_acc"):
         assert 0.0 <= metrics[key] <= 100.0
     assert list((project / "packages").glob("*/dist/*.tar.gz"))
+    # Distillation: the trained pipeline labels a few hundred words of other
+    # training text, and the light head trains on that plus the gold.
+    distil = cmd[:5] + [
+        "distil", str(project),
+        "--vars.encoder", tiny_bert,
+        "--vars.sst2_dir", str(shared_data / "sentiment" / "sst2"),
+        "--vars.conll_dir", str(shared_data / "ner" / "conll2003"),
+        "--vars.silver_words", "300",
+        "--vars.distil_steps", "2",
+    ]
+    result = subprocess.run(distil, capture_output=True, text=True, cwd=project)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert sorted(p.name for p in (project / "corpus" / "silver").iterdir()) == ["gold1.spacy", "gold2.spacy", "silver.spacy"]
+    assert "srl_f" in json.loads((project / "metrics" / "light_distil.json").read_text())
