@@ -169,9 +169,12 @@ class SemanticRoleLabeler(TrainablePipe):
         pred_pos = _to_numpy(scores.pred_pos)
         bounds = [scores.sents[int(b)] for b in pred_sent]
         lengths = [e - s for _, s, e in bounds]
-        logp = log_softmax(role_scores[:, : max(lengths, default=0), :n_tags]) if len(bounds) else role_scores
-        logp[numpy.arange(len(bounds)), pred_pos.astype("int64"), 1:] = NEG  # the predicate is never inside an argument
-        paths = viterbi_batch(logp, lengths)
+        # The best path of the raw scores is the best path of their
+        # log-softmax: normalizing subtracts one constant per token, which
+        # every path pays once. So the scores are decoded as they are.
+        tag_scores = role_scores[:, : max(lengths, default=0), :n_tags].copy()
+        tag_scores[numpy.arange(len(bounds)), pred_pos.astype("int64"), 1:] = NEG  # the predicate is never inside an argument
+        paths = viterbi_batch(tag_scores, lengths)
         for p, ((i, s, e), path) in enumerate(zip(bounds, paths)):
             pos = int(pred_pos[p])
             head_scores = role_scores[p, : e - s, n_tags]

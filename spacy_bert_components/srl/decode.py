@@ -59,7 +59,8 @@ def viterbi_batch(scores: numpy.ndarray, lengths: Sequence[int]) -> List[List[in
     costs O(tags), not O(tags^2), and runs for all sequences together: the
     per-predicate generic loop was most of the SRL head's time.
 
-    scores (numpy [P, n, T]): Log-probabilities in `make_tags` order, padded
+    scores (numpy [P, n, T]): Per-token tag scores in `make_tags` order
+        (log-probabilities, or logits: the best path is the same), padded
         to the longest sequence.
     lengths (Sequence[int]): The real length of each sequence.
     RETURNS (List[List[int]]): The best tag sequence of each, `lengths[p]` long.
