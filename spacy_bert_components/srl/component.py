@@ -132,6 +132,11 @@ class SemanticRoleLabeler(TrainablePipe):
             self._cache = (key, roles, role_index, sense_index, dict(by_lemma), by_form)
         return self._cache[1:]
 
+    def _sense_weights(self) -> Tuple[numpy.ndarray, numpy.ndarray]:
+        """RETURNS: The roleset classifier's weights [n, F] and bias [n]."""
+        sense = self.model.layers[2].shims[0]._model.sense
+        return _to_numpy(sense.weight.detach().cpu()), _to_numpy(sense.bias.detach().cpu())
+
     def _build_head(self) -> None:
         build_srl_head(self.model, len(make_tags(self.cfg["roles"])), len(self.cfg["rolesets"]))
 
@@ -165,6 +170,9 @@ class SemanticRoleLabeler(TrainablePipe):
         frames: List[List[FrameData]] = [[] for _ in docs]
         role_scores = _to_numpy(scores.roles)
         sense_scores = _to_numpy(scores.senses)
+        if not sense_scores.size and scores.sense_features is not None and len(scores.sense_features):
+            # Prediction: only each predicate's candidate rolesets are scored.
+            sense_scores = _CandidateLogits(_to_numpy(scores.sense_features), *self._sense_weights())
         pred_sent = _to_numpy(scores.pred_sent)
         pred_pos = _to_numpy(scores.pred_pos)
         bounds = [scores.sents[int(b)] for b in pred_sent]
@@ -183,7 +191,7 @@ class SemanticRoleLabeler(TrainablePipe):
                 head = a + int(numpy.argmax(head_scores[a:b]))
                 arguments.append((role, s + a, s + b, s + head))
             token = docs[i][s + pos]
-            roleset = _choose_roleset(token, sense_scores[p] if sense_scores.size else None, rolesets, by_form, by_lemma)
+            roleset = _choose_roleset(token, sense_scores[p] if len(sense_scores) else None, rolesets, by_form, by_lemma)
             frames[i].append(FrameData((s + pos, s + pos + 1), roleset, arguments))
         for doc, doc_frames in zip(docs, frames):
             write_frames(doc, doc_frames, self.cfg["spans_key"])
@@ -383,6 +391,29 @@ class SemanticRoleLabeler(TrainablePipe):
             if self.cfg["roles"]:
                 self._build_head()
         return super().from_disk(path, exclude=exclude)
+
+
+class _CandidateLogits:
+    """Roleset logits computed on demand: `self[p][k]` is the logit of
+    roleset k for predicate p, as the full classifier would give it."""
+
+    def __init__(self, features: numpy.ndarray, weight: numpy.ndarray, bias: numpy.ndarray) -> None:
+        self.features, self.weight, self.bias = features, weight, bias
+
+    def __len__(self) -> int:
+        return len(self.features)
+
+    def __getitem__(self, p: int) -> "_PredicateLogits":
+        return _PredicateLogits(self, p)
+
+
+class _PredicateLogits:
+    def __init__(self, table: _CandidateLogits, p: int) -> None:
+        self.table, self.p = table, p
+
+    def __getitem__(self, k: int) -> float:
+        t = self.table
+        return float(t.weight[k] @ t.features[self.p] + t.bias[k])
 
 
 def _choose_roleset(token, logits, rolesets, by_form, by_lemma) -> Optional[str]:

@@ -11,6 +11,12 @@ operations; dilated convolutions (dilation 1, 2, 4, ...) then give each tag
 the neighbouring tokens' view, all in parallel. The encoder's vectors are
 already contextual, so the head needs little context of its own.
 
+`SRLModel.v3` adds what lies between each token and its predicate
+(`between_width`): a narrow learned feature of every token, summed over the
+tokens strictly between the two through prefix sums, so two gathers per
+(predicate, token) give the whole stretch's summary that the convolutions'
+few tokens of context do not reach.
+
 Same inputs and outputs as `SRLHead`, so the thinc wiring is shared.
 """
 from typing import Optional, Tuple
@@ -47,11 +53,8 @@ class SRLConvHead(PredicateHead):
             nn.Conv1d(hidden, hidden, 2 * conv_window + 1, padding=conv_window * 2**i, dilation=2**i)
             for i in range(conv_depth)
         )
-        # What lies between each token and the predicate (v3): sums of a
-        # narrow per-token feature over the tokens strictly between them,
-        # from prefix sums, so a token far from its predicate still sees
-        # whether a verb, a comma or a relative pronoun separates them,
-        # which the convolutions' few tokens of context cannot.
+        # v3: a token far from its predicate still sees whether a verb, a
+        # comma or a relative pronoun separates them.
         self.between_width = between_width
         if between_width:
             self.between_in = nn.Linear(hidden, between_width)
@@ -67,7 +70,7 @@ class SRLConvHead(PredicateHead):
         pred_sent: Optional[torch.Tensor],
         pred_pos: Optional[torch.Tensor],
         threshold: float = 0.0,
-    ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    ) -> Tuple[torch.Tensor, ...]:
         """See `SRLHead.forward`: the same arguments and results."""
         L = X.shape[1]
         X, mask, pred_logits, pred_sent, pred_pos = self.find_predicates(X, lengths, pred_sent, pred_pos, threshold)
@@ -112,8 +115,8 @@ class SRLConvHead(PredicateHead):
             h = self.dropout(h.transpose(1, 2))  # [G, Lg, H]
             roles[group, :Lg] = self.tagger(h)
             at_predicate[group] = h[torch.arange(group.numel(), device=X.device), positions]
-        senses = self.sense(torch.cat([at_predicate, Xv], dim=-1))[:, : self.n_senses]
-        return pred_logits, roles, senses, pred_sent, pred_pos
+        features = torch.cat([at_predicate, Xv], dim=-1)
+        return pred_logits, roles, self.classify_senses(features), pred_sent, pred_pos, features
 
     def _between_prefix(self, X: torch.Tensor) -> Optional[torch.Tensor]:
         """RETURNS (Optional[Tensor[B, L + 1, W]]): Prefix sums of the between

@@ -31,8 +31,10 @@ class SRLScores:
     sents (List[Tuple[int, int, int]]): (doc index, start, end) per sentence row.
     predicate (numpy [B, L]): Predicate logits per sentence token.
     roles (numpy [P, L, n_tags + 1]): BIO role scores, last column the head score.
-    senses (numpy [P, n_senses]): Roleset logits.
+    senses (numpy [P, n_senses]): Roleset logits (training; [P, 0] in
+        prediction, where the component scores candidate rolesets only).
     pred_sent, pred_pos (numpy [P]): Predicates labelled (sentence row, position).
+    sense_features (numpy [P, F]): The roleset classifier's input.
     """
 
     sents: List[Tuple[int, int, int]]
@@ -41,6 +43,7 @@ class SRLScores:
     senses: Any
     pred_sent: Any
     pred_pos: Any
+    sense_features: Any = None
 
 
 def sentence_bounds(doc: Doc) -> List[Tuple[int, int]]:
@@ -228,10 +231,10 @@ def forward(model: Model, inputs: SRLInput, is_train: bool) -> Tuple[SRLScores, 
                     pp.append(t - s)
         pred_sent = numpy.asarray(ps, dtype="int64")
         pred_pos = numpy.asarray(pp, dtype="int64")
-    (pred, roles, senses, ps_out, pp_out), backprop_head = head(
+    (pred, roles, senses, ps_out, pp_out, features), backprop_head = head(
         (padded, lengths, pred_sent, pred_pos, model.attrs["threshold"]), is_train
     )
-    scores = SRLScores(sents, pred, roles, senses, ps_out, pp_out)
+    scores = SRLScores(sents, pred, roles, senses, ps_out, pp_out, features)
 
     def backprop(d_scores: Tuple[Any, Any, Any]) -> Any:
         d_padded = backprop_head(d_scores)
@@ -261,8 +264,8 @@ def _convert_inputs(model: Model, inputs: Sequence[Any], is_train: bool):
 
 def _convert_outputs(model: Model, X_Ytorch: Any, is_train: bool):
     _, outputs = X_Ytorch
-    pred, roles, senses, pred_sent, pred_pos = outputs
-    Y = (torch2xp(pred), torch2xp(roles), torch2xp(senses), torch2xp(pred_sent), torch2xp(pred_pos))
+    pred, roles, senses, pred_sent, pred_pos, features = outputs
+    Y = tuple(torch2xp(t) for t in (pred, roles, senses, pred_sent, pred_pos, features.detach()))
 
     def reverse(dY: Sequence[Any]) -> ArgsKwargs:
         tensors, grads = [], []

@@ -50,10 +50,21 @@ class PredicateHead(nn.Module):
 
     def no_frames(
         self, X: torch.Tensor, pred_logits: torch.Tensor, pred_sent: torch.Tensor, pred_pos: torch.Tensor
-    ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    ) -> Tuple[torch.Tensor, ...]:
         """RETURNS: `forward`'s result when there is no predicate to label."""
         L = X.shape[1]
-        return pred_logits, X.new_zeros((0, L, self.n_tags + 1)), X.new_zeros((0, self.n_senses)), pred_sent, pred_pos
+        features = X.new_zeros((0, self.sense.in_features))
+        return pred_logits, X.new_zeros((0, L, self.n_tags + 1)), self.classify_senses(features), pred_sent, pred_pos, features
+
+    def classify_senses(self, features: torch.Tensor) -> torch.Tensor:
+        """RETURNS (Tensor[P, n_senses]): Roleset logits in training, where the
+        loss needs all of them; empty [P, 0] in prediction, where the
+        component scores only the few rolesets seen with each predicate's
+        word (`sense_features` and the `sense` layer's weights): with
+        thousands of rolesets the full product was a fifth of the head."""
+        if not self.training:
+            return features.new_zeros((features.shape[0], 0))
+        return self.sense(features)[:, : self.n_senses]
 
 
 class SRLHead(PredicateHead):
@@ -115,13 +126,14 @@ class SRLHead(PredicateHead):
         pred_sent: Optional[torch.Tensor],
         pred_pos: Optional[torch.Tensor],
         threshold: float = 0.0,
-    ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    ) -> Tuple[torch.Tensor, ...]:
         """X (Tensor[B, L, H]): Sentence token vectors, padded.
         lengths (Tensor[B]): Sentence lengths.
         pred_sent, pred_pos (Optional[Tensor[P]]): Predicates (sentence, position)
             to label; None: use those the identifier finds (logit > threshold).
         RETURNS: predicate logits [B, L], role+head scores [P, L, n_tags + 1],
-            sense logits [P, n_senses], pred_sent [P], pred_pos [P].
+            sense logits [P, n_senses] (in training; [P, 0] in prediction),
+            pred_sent [P], pred_pos [P], and the sense layer's input [P, F].
         """
         L = X.shape[1]
         X, _, pred_logits, pred_sent, pred_pos = self.find_predicates(X, lengths, pred_sent, pred_pos, threshold)
@@ -138,5 +150,5 @@ class SRLHead(PredicateHead):
         out = self.dropout(out)
         roles = self.tagger(out)
         at_predicate = out[torch.arange(P, device=X.device), pred_pos]
-        senses = self.sense(torch.cat([at_predicate, Xv], dim=-1))[:, : self.n_senses]
-        return pred_logits, roles, senses, pred_sent, pred_pos
+        features = torch.cat([at_predicate, Xv], dim=-1)
+        return pred_logits, roles, self.classify_senses(features), pred_sent, pred_pos, features
