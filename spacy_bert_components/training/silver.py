@@ -55,8 +55,29 @@ def label_with_teacher(teacher, texts: Iterable[str], output: Path, *, batch_siz
     out = DocBin(store_user_data=False)
     n_docs = 0
     for doc in teacher.pipe(texts, batch_size=batch_size):
+        _drop_guessed_rolesets(teacher, doc)
         out.add(doc)
         n_docs += 1
     output.parent.mkdir(parents=True, exist_ok=True)
     out.to_disk(output)
     return n_docs
+
+
+def _drop_guessed_rolesets(teacher, doc) -> None:
+    """A `bert_srl` teacher names the roleset of a word it never saw in
+    training by a guess (`lemma.01`, or the lower-cased form: "absorbed.01").
+    As silver gold those guesses would become rolesets the student predicts
+    by word form, shadowing the stem lookup that finds "absorb.01"; they are
+    dropped (the frame keeps its arguments, with no roleset to learn)."""
+    from ..srl.component import SemanticRoleLabeler
+    from ..srl.frames import read_frames, write_frames
+
+    for _, pipe in teacher.pipeline:
+        if not isinstance(pipe, SemanticRoleLabeler):
+            continue
+        known = set(pipe.cfg["rolesets"])
+        frames = read_frames(doc, pipe.cfg["spans_key"])
+        for frame in frames:
+            if frame.roleset not in known:
+                frame.roleset = None
+        write_frames(doc, frames, pipe.cfg["spans_key"])

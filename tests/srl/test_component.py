@@ -213,3 +213,23 @@ def test_light_conv_head_overfits_and_round_trips(tiny_bert, tmp_path):
     nlp.to_disk(tmp_path / "model")
     loaded = spacy.load(tmp_path / "model")
     assert [frame_tuples(d) for d in loaded.pipe(texts)] == [frame_tuples(d) for d in nlp.pipe(texts)]
+
+
+def test_silver_frames_keep_only_rolesets_the_teacher_knows(trained, tmp_path):
+    """A teacher's guessed rolesets (`form.01` for words it never saw) are
+    not written as silver gold: the frames keep their arguments."""
+    from spacy_bert_components.training.silver import label_with_teacher
+
+    known = set(trained.get_pipe("srl").cfg["rolesets"])
+    text = "John ate the apple and Mary gulped tea ."
+    predicted = read_frames(trained(text), "srl")
+    assert predicted, "the overfit pipeline finds frames here"
+    path = tmp_path / "silver.spacy"
+    label_with_teacher(trained, [text], path)
+    (doc,) = DocBin().from_disk(path).get_docs(trained.vocab)
+    silver = read_frames(doc, "srl")
+    assert [(f.predicate, f.arguments) for f in silver] == [(f.predicate, f.arguments) for f in predicted]
+    for got, teacher_said in zip(silver, predicted):
+        assert got.roleset == (teacher_said.roleset if teacher_said.roleset in known else None)
+    assert any(f.roleset not in known for f in predicted), "'gulped' gets a guessed roleset"
+    assert any(f.roleset in known for f in silver), "'ate' keeps its learned one"
