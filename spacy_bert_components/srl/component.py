@@ -133,7 +133,8 @@ class SemanticRoleLabeler(TrainablePipe):
         return self._cache[1:]
 
     def _sense_weights(self) -> Tuple[numpy.ndarray, numpy.ndarray]:
-        """RETURNS: The roleset classifier's weights [n, F] and bias [n]."""
+        """RETURNS: The roleset classifier's weights [n, F] and bias [n]
+        (the PyTorch head's `sense` layer, read through thinc's shim)."""
         sense = self.model.layers[2].shims[0]._model.sense
         return _to_numpy(sense.weight.detach().cpu()), _to_numpy(sense.bias.detach().cpu())
 

@@ -13,7 +13,8 @@ evaluation data the student is scored on.
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
-from spacy.tokens import DocBin
+from spacy.language import Language
+from spacy.tokens import Doc, DocBin
 from spacy.vocab import Vocab
 
 
@@ -41,7 +42,7 @@ def training_sentences(paths: Sequence[Path], vocab: Vocab, *, max_words: int = 
                 yield text
 
 
-def label_with_teacher(teacher, texts: Iterable[str], output: Path, *, batch_size: int = 64) -> int:
+def label_with_teacher(teacher: Language, texts: Iterable[str], output: Path, *, batch_size: int = 64) -> int:
     """Annotate texts with a teacher pipeline and save the docs as a DocBin.
 
     teacher (Language): The trained pipeline.
@@ -63,7 +64,7 @@ def label_with_teacher(teacher, texts: Iterable[str], output: Path, *, batch_siz
     return n_docs
 
 
-def _drop_guessed_rolesets(teacher, doc) -> None:
+def _drop_guessed_rolesets(teacher: Language, doc: Doc) -> None:
     """A `bert_srl` teacher names the roleset of a word it never saw in
     training by a guess (`lemma.01`, or the lower-cased form: "absorbed.01").
     As silver gold those guesses would become rolesets the student predicts
