@@ -171,9 +171,11 @@ class SemanticRoleLabeler(TrainablePipe):
         frames: List[List[FrameData]] = [[] for _ in docs]
         role_scores = _to_numpy(scores.roles)
         sense_scores = _to_numpy(scores.senses)
+        features = None
         if not sense_scores.size and scores.sense_features is not None and len(scores.sense_features):
             # Prediction: only each predicate's candidate rolesets are scored.
-            sense_scores = _CandidateLogits(_to_numpy(scores.sense_features), *self._sense_weights())
+            features = _to_numpy(scores.sense_features)
+            weight, bias = self._sense_weights()
         pred_sent = _to_numpy(scores.pred_sent)
         pred_pos = _to_numpy(scores.pred_pos)
         bounds = [scores.sents[int(b)] for b in pred_sent]
@@ -192,10 +194,29 @@ class SemanticRoleLabeler(TrainablePipe):
                 head = a + int(numpy.argmax(head_scores[a:b]))
                 arguments.append((role, s + a, s + b, s + head))
             token = docs[i][s + pos]
-            roleset = _choose_roleset(token, sense_scores[p] if len(sense_scores) else None, rolesets, by_form, by_lemma)
+            if features is not None:
+                logits: Any = _LogitsOnDemand(features[p], weight, bias)
+            else:
+                logits = sense_scores[p] if sense_scores.size else None
+            roleset = _choose_roleset(token, logits, rolesets, by_form, by_lemma)
             frames[i].append(FrameData((s + pos, s + pos + 1), roleset, arguments))
         for doc, doc_frames in zip(docs, frames):
             write_frames(doc, doc_frames, self.cfg["spans_key"])
+
+    def prepare_silver(self, doc: Doc) -> None:
+        """Make this component's frames on `doc` fit to train another model
+        on (`spacy-bert silver`): a roleset it only guessed for a word never
+        seen in training (`lemma.01`, or the lower-cased form: "absorbed.01")
+        would become a roleset the student predicts by word form, shadowing
+        the stem lookup that finds "absorb.01"; it is dropped (the frame
+        keeps its arguments, with no roleset to learn)."""
+        sense_index = self._tables()[2]
+        key = self.cfg["spans_key"]
+        frames = read_frames(doc, key)
+        for frame in frames:
+            if frame.roleset not in sense_index:
+                frame.roleset = None
+        write_frames(doc, frames, key)
 
     # ---------------------------------------------------------------- training
     def _aligned_gold(self, example: Example) -> Optional[List[FrameData]]:
@@ -394,27 +415,15 @@ class SemanticRoleLabeler(TrainablePipe):
         return super().from_disk(path, exclude=exclude)
 
 
-class _CandidateLogits:
-    """Roleset logits computed on demand: `self[p][k]` is the logit of
-    roleset k for predicate p, as the full classifier would give it."""
+class _LogitsOnDemand:
+    """One predicate's roleset logits, each computed when `_choose_roleset`
+    asks for it (`self[k]`), as the full classifier would give it."""
 
     def __init__(self, features: numpy.ndarray, weight: numpy.ndarray, bias: numpy.ndarray) -> None:
         self.features, self.weight, self.bias = features, weight, bias
 
-    def __len__(self) -> int:
-        return len(self.features)
-
-    def __getitem__(self, p: int) -> "_PredicateLogits":
-        return _PredicateLogits(self, p)
-
-
-class _PredicateLogits:
-    def __init__(self, table: _CandidateLogits, p: int) -> None:
-        self.table, self.p = table, p
-
     def __getitem__(self, k: int) -> float:
-        t = self.table
-        return float(t.weight[k] @ t.features[self.p] + t.bias[k])
+        return float(self.weight[k] @ self.features + self.bias[k])
 
 
 def _choose_roleset(token, logits, rolesets, by_form, by_lemma) -> Optional[str]:

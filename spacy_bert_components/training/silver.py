@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
 from spacy.language import Language
-from spacy.tokens import Doc, DocBin
+from spacy.tokens import DocBin
 from spacy.vocab import Vocab
 
 
@@ -54,31 +54,15 @@ def label_with_teacher(teacher: Language, texts: Iterable[str], output: Path, *,
     # Annotations live in spans and cats; user data would also carry every
     # doc's hidden states (doc._.trf_data), gigabytes for a corpus.
     out = DocBin(store_user_data=False)
+    # Components that know their output is not all fit to be gold say so
+    # (`bert_srl` drops the rolesets it only guessed).
+    prepare = [pipe.prepare_silver for _, pipe in teacher.pipeline if hasattr(pipe, "prepare_silver")]
     n_docs = 0
     for doc in teacher.pipe(texts, batch_size=batch_size):
-        _drop_guessed_rolesets(teacher, doc)
+        for prepare_doc in prepare:
+            prepare_doc(doc)
         out.add(doc)
         n_docs += 1
     output.parent.mkdir(parents=True, exist_ok=True)
     out.to_disk(output)
     return n_docs
-
-
-def _drop_guessed_rolesets(teacher: Language, doc: Doc) -> None:
-    """A `bert_srl` teacher names the roleset of a word it never saw in
-    training by a guess (`lemma.01`, or the lower-cased form: "absorbed.01").
-    As silver gold those guesses would become rolesets the student predicts
-    by word form, shadowing the stem lookup that finds "absorb.01"; they are
-    dropped (the frame keeps its arguments, with no roleset to learn)."""
-    from ..srl.component import SemanticRoleLabeler
-    from ..srl.frames import read_frames, write_frames
-
-    for _, pipe in teacher.pipeline:
-        if not isinstance(pipe, SemanticRoleLabeler):
-            continue
-        known = set(pipe.cfg["rolesets"])
-        frames = read_frames(doc, pipe.cfg["spans_key"])
-        for frame in frames:
-            if frame.roleset not in known:
-                frame.roleset = None
-        write_frames(doc, frames, pipe.cfg["spans_key"])
