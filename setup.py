@@ -116,6 +116,11 @@ setup(
     include_package_data=True,
     package_data={"spacy_bert_components": ["default_pipeline/**/*", "default_pipeline/*"]},
     install_requires=INSTALL_REQUIRES,
-    extras_require={"test": ["pytest>=7"]},
+    # spacy-lookups-data: the lemma tables the SRL project configs load when
+    # they initialize (a trained pipeline saves the table it uses).
+    extras_require={
+        "train": ["spacy-lookups-data>=1.0.5,<1.1"],
+        "test": ["pytest>=7", "spacy-lookups-data>=1.0.5,<1.1"],
+    },
     entry_points=ENTRY_POINTS,
 )

@@ -18,6 +18,7 @@ CONVERTERS: Dict[str, str] = {
     "sst2": "spacy_bert_components.sentiment.convert:sst2_to_docbin",
     # SRL
     "up-conllu": "spacy_bert_components.srl.convert:convert_up_conllu",
+    "propbank-ewt": "spacy_bert_components.srl.propbank_ewt:convert_propbank_ewt",
     # summarization
     "scitldr": "spacy_bert_components.summarization.convert:convert_scitldr",
     "bbc": "spacy_bert_components.summarization.convert:convert_bbc",

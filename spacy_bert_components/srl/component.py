@@ -1,7 +1,6 @@
 """The `bert_srl` factory and its pipe: predicates, rolesets and PropBank
 argument spans, written to a span group (see `frames.py`)."""
 from collections import Counter, defaultdict
-from functools import lru_cache
 from itertools import islice
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
@@ -10,7 +9,7 @@ import numpy
 import srsly
 from spacy.language import Language
 from spacy.pipeline import TrainablePipe
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Token
 from spacy.training import Example, validate_examples, validate_get_examples
 from spacy.util import ensure_path
 from spacy.vocab import Vocab
@@ -37,6 +36,13 @@ name = "default"
 """
 DEFAULT_MODEL = Config().from_str(DEFAULT_SRL_MODEL)["model"]
 DEFAULT_THRESHOLD = 0.5
+# PropBank's EWT annotation gives auxiliary have/be/do a frame of their own
+# with no argument (have.01, be.03, do.01: 11% of the UP English dev
+# predicates). Such a frame says nothing to a reader, so by default a frame
+# with no argument on one of these words is not written.
+AUXILIARY_FORMS = frozenset(
+    "be am is are was were been being 's 're 'm have has had having 've 'd do does did done doing".split()
+)
 
 
 @Language.factory(
@@ -46,6 +52,7 @@ DEFAULT_THRESHOLD = 0.5
         "model": DEFAULT_MODEL,
         "spans_key": DEFAULT_SPANS_KEY,
         "threshold": DEFAULT_THRESHOLD,
+        "auxiliary_frames": False,
         "scorer": {"@scorers": "spacy-bert-components.srl_scorer.v1"},
     },
     default_score_weights={
@@ -63,6 +70,7 @@ def make_bert_srl(
     model: Model,
     spans_key: str,
     threshold: float,
+    auxiliary_frames: bool,
     scorer: Optional[Callable],
 ) -> "SemanticRoleLabeler":
     """Create a `bert_srl` component.
@@ -70,10 +78,16 @@ def make_bert_srl(
     model (Model): The SRL model (`spacy-bert-components.SRLModel.v1`).
     spans_key (str): Span group the frames are written to.
     threshold (float): Probability above which a token is a predicate.
+    auxiliary_frames (bool): Also write the argument-less frames PropBank's
+        EWT annotation gives auxiliary have/be/do (have.01, be.03, do.01), as
+        the Universal PropBank scores count them.
     scorer (Optional[Callable]): Scoring method.
     """
     use_torch_gemm(model)  # the head's dense layers on torch's faster CPU gemm
-    return SemanticRoleLabeler(nlp.vocab, model, name, spans_key=spans_key, threshold=threshold, scorer=scorer)
+    return SemanticRoleLabeler(
+        nlp.vocab, model, name,
+        spans_key=spans_key, threshold=threshold, auxiliary_frames=auxiliary_frames, scorer=scorer,
+    )
 
 
 class SemanticRoleLabeler(TrainablePipe):
@@ -93,6 +107,7 @@ class SemanticRoleLabeler(TrainablePipe):
         *,
         spans_key: str = DEFAULT_SPANS_KEY,
         threshold: float = DEFAULT_THRESHOLD,
+        auxiliary_frames: bool = False,
         scorer: Optional[Callable] = score_srl,
     ) -> None:
         install_extensions()
@@ -100,6 +115,7 @@ class SemanticRoleLabeler(TrainablePipe):
         self.model = model
         self.name = name
         self.scorer = scorer
+        self.auxiliary_frames = auxiliary_frames
         self.cfg: Dict[str, Any] = {
             "spans_key": spans_key,
             "threshold": threshold,
@@ -194,6 +210,8 @@ class SemanticRoleLabeler(TrainablePipe):
                 head = a + int(numpy.argmax(head_scores[a:b]))
                 arguments.append((role, s + a, s + b, s + head))
             token = docs[i][s + pos]
+            if not arguments and not self.auxiliary_frames and _is_auxiliary(token):
+                continue
             if features is not None:
                 logits: Any = _LogitsOnDemand(features[p], weight, bias)
             else:
@@ -426,36 +444,22 @@ class _LogitsOnDemand:
         return float(self.weight[k] @ self.features + self.bias[k])
 
 
-def _choose_roleset(token, logits, rolesets, by_form, by_lemma) -> Optional[str]:
-    """The best roleset seen in training with this word form or lemma (the
-    token's lemma if a lemmatizer ran, else simple English stem guesses);
-    else the lemma (or lower-cased form) + ".01"."""
-    lemma = token.lemma_ if token.lemma_ else ""
-    candidates = list(by_form.get(token.lower_, [])) + list(by_lemma.get(lemma, []))
-    if not candidates and not lemma:
-        for guess in _stem_guesses(token.lower_):
-            if guess in by_lemma:
-                candidates = list(by_lemma[guess])
-                break
+def _choose_roleset(token: Token, logits: Any, rolesets: Sequence[str], by_form: Dict[str, List[int]], by_lemma: Dict[str, List[int]]) -> Optional[str]:
+    """The best-scoring roleset seen in training for the token's lemma or
+    word form; for a predicate never seen in training, its lemma + ".01".
+    The lemma comes from a lemmatizer earlier in the pipeline (the project
+    configs and the default pipeline run spaCy's lookup lemmatizer): without
+    one, an unseen predicate gets no roleset rather than one made from its
+    surface form ("rode.01" for ride.01)."""
+    lemma = token.lemma_.lower() if token.lemma_ else ""
+    candidates = list(by_lemma.get(lemma, [])) + list(by_form.get(token.lower_, []))
     if candidates and logits is not None:
         return rolesets[max(candidates, key=lambda k: logits[k])]
-    return f"{lemma or token.lower_}.01"
+    return f"{lemma}.01" if lemma else None
 
 
-@lru_cache(maxsize=65536)
-def _stem_guesses(form: str) -> Tuple[str, ...]:
-    """Lemma guesses for an inflected English verb or noun form (no
-    lemmatizer in the pipeline): nominates -> nominate, used -> use,
-    carried -> carry, running -> run, making -> make."""
-    guesses = []
-    for suffix, replacements in (("ies", ["y"]), ("ied", ["y"]), ("es", ["", "e"]), ("s", [""]), ("ed", ["", "e"]), ("ing", ["", "e"])):
-        if form.endswith(suffix) and len(form) > len(suffix) + 1:
-            stem = form[: -len(suffix)]
-            for r in replacements:
-                guesses.append(stem + r)
-            if len(stem) > 2 and stem[-1] == stem[-2]:
-                guesses.append(stem[:-1])  # running -> run, stopped -> stop
-    return tuple(guesses)
+def _is_auxiliary(token: Token) -> bool:
+    return token.lower_ in AUXILIARY_FORMS or token.lemma_.lower() in AUXILIARY_FORMS
 
 
 def _sigmoid(x: numpy.ndarray) -> numpy.ndarray:

@@ -6,10 +6,9 @@ of the frame's other argument heads (so it never crosses the predicate and
 arguments do not overlap), the contiguous part around the head, trimmed of
 punctuation at its edges; the head is kept for head scoring.
 One doc per sentence, with words, spaces, lemmas, tags, POS, the gold tree
-and the frames (see `frames.py`). The sentences are split into train and
-dev BY DOCUMENT (`# newdoc`, else the sent_id prefix), reproducibly.
+and the frames (see `frames.py`). `propbank_ewt.py` turns PropBank's own
+annotation into the same rows and reuses `sentence_to_doc`.
 """
-import random
 import re
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -20,8 +19,6 @@ from spacy.vocab import Vocab
 from ..errors import ConversionError
 from .frames import FrameData, write_frames
 
-DEFAULT_SEED = 0
-DEFAULT_DEV_FRACTION = 0.2
 NO_VALUE = ("_", "")
 
 
@@ -154,42 +151,11 @@ def sentence_to_doc(vocab: Vocab, sentence: Sentence, path: Path) -> Doc:
     return doc
 
 
-def split_documents(sentences: List[Sentence], seed: int, dev_fraction: float) -> Tuple[List[Sentence], List[Sentence]]:
-    """Shuffle the documents with `seed`, and take documents for dev until it
-    holds `dev_fraction` of the sentences."""
-    if not 0.0 <= dev_fraction < 1.0:
-        raise ValueError(f"dev_fraction must be in [0, 1), got {dev_fraction}")
-    order: List[str] = []
-    by_doc: Dict[str, List[Sentence]] = {}
-    for s in sentences:
-        doc_id = _document_of(s)
-        if doc_id not in by_doc:
-            order.append(doc_id)
-            by_doc[doc_id] = []
-        by_doc[doc_id].append(s)
-    random.Random(seed).shuffle(order)
-    target = dev_fraction * len(sentences)
-    dev: List[Sentence] = []
-    train: List[Sentence] = []
-    for doc_id in order:
-        (dev if len(dev) < target else train).extend(by_doc[doc_id])
-    return train, dev
-
-
-def convert_up_conllu(
-    input_path: Path,
-    output_path: Path,
-    *,
-    seed: int = DEFAULT_SEED,
-    dev_fraction: float = DEFAULT_DEV_FRACTION,
-    limit: Optional[int] = None,
-) -> Dict[str, int]:
-    """Convert a UP CoNLL-U file to OUTPUT/train.spacy and OUTPUT/dev.spacy.
+def convert_up_conllu(input_path: Path, output_path: Path, *, limit: Optional[int] = None) -> Dict[str, int]:
+    """Convert a UP CoNLL-U file (e.g. the official dev split) to one DocBin.
 
     input_path (Path): The .conllu file.
-    output_path (Path): Folder to write to (created).
-    seed (int): Seed of the document shuffle.
-    dev_fraction (float): Share of sentences (whole documents) held out.
+    output_path (Path): The .spacy file to write (its folder is created).
     limit (Optional[int]): Keep only the first `limit` documents (0 or None: all).
     RETURNS (Dict[str, int]): Docs (sentences) written per file.
     """
@@ -197,23 +163,18 @@ def convert_up_conllu(
     output_path = Path(output_path)
     sentences = read_up_conllu(input_path)
     if limit:
-        keep, seen = [], []
-        for s in sentences:
+        kept: List[str] = []
+        for n, s in enumerate(sentences):
             d = _document_of(s)
-            if d not in seen:
-                if len(seen) >= limit:
+            if d not in kept:
+                if len(kept) >= limit:
+                    sentences = sentences[:n]
                     break
-                seen.append(d)
-            keep.append(s)
-        sentences = keep
-    train, dev = split_documents(sentences, seed, dev_fraction)
+                kept.append(d)
     vocab = Vocab()
-    output_path.mkdir(parents=True, exist_ok=True)
-    counts: Dict[str, int] = {}
-    for name, part in (("train.spacy", train), ("dev.spacy", dev)):
-        db = DocBin(store_user_data=False)
-        for s in part:
-            db.add(sentence_to_doc(vocab, s, input_path))
-        db.to_disk(output_path / name)
-        counts[str(output_path / name)] = len(part)
-    return counts
+    db = DocBin(store_user_data=False)
+    for s in sentences:
+        db.add(sentence_to_doc(vocab, s, input_path))
+    output_path.parent.mkdir(parents=True, exist_ok=True)
+    db.to_disk(output_path)
+    return {str(output_path): len(sentences)}

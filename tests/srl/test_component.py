@@ -1,6 +1,7 @@
 """bert_srl on the tiny BERT: training, output, serialization, edge cases."""
 import pickle
 
+import numpy
 import pytest
 import spacy
 from spacy.language import Language
@@ -183,18 +184,35 @@ def test_frames_storage_round_trip(trained):
     assert [s.label_ for s in doc.spans["srl"]] == ["V", "ARG0", "ARG1"]
 
 
-def test_roleset_choice_and_fallback():
+def test_roleset_prefix_comes_from_the_lemma():
     from spacy_bert_components.srl.component import _choose_roleset
 
     nlp = spacy.blank("en")
-    doc = nlp.make_doc("He nominates and carried and zorbled")
-    rolesets = ["carry.01", "nominate.01", "nominate.02"]
-    by_form = {"nominates": [1, 2]}
-    by_lemma = {"carry": [0], "nominate": [1, 2]}
-    logits = [0.0, 0.1, 0.9]
+    doc = nlp.make_doc("He nominates and rode and zorbled")
+    rolesets = ["nominate.01", "nominate.02", "ride.01"]
+    by_form = {"nominates": [0, 1]}
+    by_lemma = {"nominate": [0, 1], "ride": [2]}
+    logits = [0.1, 0.9, 0.5]
+    # No lemmatizer ran: a form seen in training still finds its rolesets,
+    # an unseen form gets no roleset rather than one built from its surface.
     assert _choose_roleset(doc[1], logits, rolesets, by_form, by_lemma) == "nominate.02"
-    assert _choose_roleset(doc[3], logits, rolesets, {}, by_lemma) == "carry.01"  # stem guess
-    assert _choose_roleset(doc[5], logits, rolesets, by_form, by_lemma) == "zorbled.01"  # unseen
+    assert _choose_roleset(doc[3], logits, rolesets, by_form, by_lemma) is None
+    doc[3].lemma_, doc[5].lemma_ = "ride", "zorble"
+    assert _choose_roleset(doc[3], logits, rolesets, by_form, by_lemma) == "ride.01"
+    assert _choose_roleset(doc[5], logits, rolesets, by_form, by_lemma) == "zorble.01"  # unseen: lemma.01
+
+
+def test_lookup_lemmatizer_gives_rolesets_of_irregular_forms():
+    """With spaCy's lookup lemmatizer before bert_srl (as in the project
+    configs), "rode" is chosen as ride.01, never rode.01."""
+    from spacy_bert_components.srl.component import _choose_roleset
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    nlp.initialize()
+    doc = nlp("She rode a bike and gave it away")
+    assert _choose_roleset(doc[1], None, [], {}, {}) == "ride.01"
+    assert _choose_roleset(doc[5], None, [], {}, {}) == "give.01"
 
 
 def test_light_conv_head_overfits_and_round_trips(tiny_bert, tmp_path):
@@ -233,3 +251,27 @@ def test_silver_frames_keep_only_rolesets_the_teacher_knows(trained, tmp_path):
         assert got.roleset == (teacher_said.roleset if teacher_said.roleset in known else None)
     assert any(f.roleset not in known for f in predicted), "'gulped' gets a guessed roleset"
     assert any(f.roleset in known for f in silver), "'ate' keeps its learned one"
+
+
+def test_argument_less_auxiliary_frames_are_written_only_when_asked(trained):
+    """Scores that make "had" and "eaten" predicates with no argument: the
+    auxiliary's frame (PropBank's have.01) is left out unless
+    auxiliary_frames is set; a content verb's frame is always written."""
+    from spacy_bert_components.srl.model import SRLScores
+
+    srl = trained.get_pipe("srl")
+    n_tags = 1 + 2 * len(srl.labels)
+    roles = numpy.zeros((2, 5, n_tags + 1), dtype="f")
+    roles[:, :, 0] = 10.0  # every token outside every argument
+    scores = SRLScores(
+        sents=[(0, 0, 5)], predicate=numpy.zeros((1, 5), dtype="f"), roles=roles,
+        senses=numpy.zeros((2, len(srl.rolesets)), dtype="f"),
+        pred_sent=numpy.array([0, 0]), pred_pos=numpy.array([1, 2]),
+    )
+    for auxiliary_frames, expected in ((False, ["eaten"]), (True, ["had", "eaten"])):
+        srl.auxiliary_frames = auxiliary_frames
+        doc = trained.make_doc("John had eaten apples .")
+        srl.set_annotations([doc], scores)
+        assert [f.predicate.text for f in doc._.srl] == expected
+        assert all(not f.arguments for f in doc._.srl)
+    srl.auxiliary_frames = False

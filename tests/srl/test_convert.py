@@ -1,4 +1,4 @@
-"""The up-conllu converter: spans from heads, splits by document, errors."""
+"""The up-conllu converter: spans from heads, document limit, errors."""
 from pathlib import Path
 
 import pytest
@@ -6,7 +6,7 @@ import spacy
 from spacy.tokens import DocBin
 
 from spacy_bert_components.errors import ConversionError
-from spacy_bert_components.srl.convert import convert_up_conllu, read_up_conllu, split_documents
+from spacy_bert_components.srl.convert import convert_up_conllu
 from spacy_bert_components.srl.frames import read_frames
 
 # "The big dog , which barked , chased the cat ." with two predicates:
@@ -61,9 +61,9 @@ def _docs(path: Path):
 
 
 def test_spans_from_heads(conllu, tmp_path):
-    counts = convert_up_conllu(conllu, tmp_path / "out", dev_fraction=0.0)
-    assert sum(counts.values()) == 4
-    docs = _docs(tmp_path / "out" / "train.spacy")
+    counts = convert_up_conllu(conllu, tmp_path / "out" / "dev.spacy")
+    assert counts == {str(tmp_path / "out" / "dev.spacy"): 4}
+    docs = _docs(tmp_path / "out" / "dev.spacy")
     doc = next(d for d in docs if d.text.startswith("The big dog"))
     assert doc.text == "The big dog, which barked, chased the cat."
     barked, chased = doc._.srl
@@ -81,32 +81,26 @@ def test_spans_from_heads(conllu, tmp_path):
     assert doc[2].lemma_ == "dog" and doc[2].dep_ == "nsubj"
 
 
-def test_split_by_document_is_reproducible(conllu, tmp_path):
-    sentences = read_up_conllu(conllu)
-    train, dev = split_documents(sentences, seed=3, dev_fraction=0.3)
-    assert {s.doc_id for s in train}.isdisjoint({s.doc_id for s in dev})
-    assert len(train) + len(dev) == 4 and dev
-    again = split_documents(read_up_conllu(conllu), seed=3, dev_fraction=0.3)
-    assert [s.sent_id for s in again[1]] == [s.sent_id for s in dev]
-    counts = convert_up_conllu(conllu, tmp_path / "o", seed=3, dev_fraction=0.3, limit=2)
-    assert sum(counts.values()) == 3  # documents a and b
+def test_limit_keeps_whole_documents(conllu, tmp_path):
+    counts = convert_up_conllu(conllu, tmp_path / "o.spacy", limit=2)
+    assert counts == {str(tmp_path / "o.spacy"): 3}  # documents a (2 sentences) and b
+    assert [d.text for d in _docs(tmp_path / "o.spacy")][-1] == "Cats sleep."
 
 
 def test_malformed_line_names_file_and_line(tmp_path):
     path = tmp_path / "bad.conllu"
     path.write_text("# sent_id = x-1\n1\tOnly\tthree\n", encoding="utf8")
     with pytest.raises(ConversionError) as err:
-        convert_up_conllu(path, tmp_path / "out")
+        convert_up_conllu(path, tmp_path / "out.spacy")
     assert "bad.conllu" in str(err.value) and "2" in str(err.value)
 
 
 def test_real_file_slice(shared_data, tmp_path):
     path = shared_data / "srl" / "up_english_ewt" / "en_ewt-up-dev.conllu"
-    counts = convert_up_conllu(path, tmp_path / "out", limit=5, seed=0, dev_fraction=0.4)
+    counts = convert_up_conllu(path, tmp_path / "dev.spacy", limit=5)
     assert all(n > 0 for n in counts.values())
-    for name in ("train.spacy", "dev.spacy"):
-        for doc in _docs(tmp_path / "out" / name):
-            for frame in doc._.srl:
-                spans = sorted((s.start, s.end) for _, s in frame.arguments)
-                assert all(b <= c for (_, b), (c, _) in zip(spans, spans[1:]))
-                assert not any(s.start <= frame.predicate.start < s.end for _, s in frame.arguments)
+    for doc in _docs(tmp_path / "dev.spacy"):
+        for frame in doc._.srl:
+            spans = sorted((s.start, s.end) for _, s in frame.arguments)
+            assert all(b <= c for (_, b), (c, _) in zip(spans, spans[1:]))
+            assert not any(s.start <= frame.predicate.start < s.end for _, s in frame.arguments)

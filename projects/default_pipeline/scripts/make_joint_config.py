@@ -22,7 +22,7 @@ PROJECTS = Path(__file__).resolve().parents[2]
 HEADS = {
     "ner": ("ner_conll03/configs/{heads}.cfg", "ner_conll03/corpus/train.spacy", "ner_conll03/corpus/dev.spacy"),
     "sentiment": ("sentiment_sst2/configs/{heads}.cfg", "sentiment_sst2/corpus/train.spacy", "sentiment_sst2/corpus/dev.spacy"),
-    "srl": ("srl_up_english/configs/{heads}.cfg", "srl_up_english/corpus/train.spacy", "srl_up_english/corpus/dev.spacy"),
+    "srl": ("srl_up_english/configs/{heads}.cfg", "srl_up_english/corpus/propbank/train.spacy", "srl_up_english/corpus/dev.spacy"),
     "summarizer": ("summarization/configs/bbc_frozen.cfg", "summarization/corpus/bbc/train.spacy", "summarization/corpus/bbc/dev.spacy"),
 }
 # The trained heads `--from-trained` starts from ({heads} as above; the
