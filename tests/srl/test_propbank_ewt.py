@@ -119,6 +119,14 @@ def test_cli_names_what_it_skipped(folder, tmp_path):
     assert "1 listed documents have no PropBank annotation" in result.output
 
 
+def test_reads_the_propbank_release_layout(folder, tmp_path):
+    """Skeletons as the git asset lays them out (skel/<genre>/00/<doc>)."""
+    (folder / "skel" / "weblog" / "00").mkdir()
+    (folder / "skel" / "weblog" / "a.xml.gold_skel").rename(folder / "skel" / "weblog" / "00" / "a.xml.gold_skel")
+    counts = convert_propbank_ewt(folder, tmp_path / "out")
+    assert counts[str(tmp_path / "out" / "train.spacy")] == 2
+
+
 def test_misaligned_document_is_an_error_naming_the_file(tmp_path):
     folder = make_folder(tmp_path / "p", skeleton_text(SKELETON_1, SKELETON_2), UD_1)
     with pytest.raises(ConversionError, match=r"a.xml.gold_skel:1: 2 sentences, but .*a.xml.conllu has 1"):
