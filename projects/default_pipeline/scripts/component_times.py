@@ -11,7 +11,7 @@ output), interleaved round by round, fastest of 7 rounds each; the way head
 variants were compared before choosing one.
 
     python scripts/component_times.py [--repeat 20] [--batch-size 32]
-    python scripts/component_times.py --repeat 10 --compare light=default:srl new=../srl_up_english/training/light_distil/model-best:srl
+    python scripts/component_times.py --repeat 10 --compare light=default:srl new=../srl_up_english/training/light/model-best:srl
 """
 import argparse
 import json
