@@ -16,7 +16,7 @@ def nlp():
 
 
 def test_one_transformer_feeds_four_heads(nlp):
-    assert nlp.pipe_names == ["sentencizer", "transformer", "ner", "sentiment", "srl", "summarizer"]
+    assert nlp.pipe_names == ["sentencizer", "lemmatizer", "transformer", "ner", "sentiment", "srl", "summarizer"]
     listeners = nlp.get_pipe("transformer").listening_components
     assert set(listeners) == {"ner", "sentiment", "srl", "summarizer"}
     assert nlp.config["components"]["transformer"]["model"]["save_weights"] is False
@@ -45,6 +45,18 @@ def test_arguments_of_a_transitive_sentence(nlp):
     roles = {role: span.text for role, span in frames[0].arguments}
     assert roles.get("ARG0") == "The chef"
     assert roles.get("ARG1") == "a delicious meal"
+
+
+def test_rolesets_from_lemmas_and_no_argument_less_auxiliaries(nlp):
+    text = "She rode her bike to school and had forgotten her keys."
+    frames = {f.predicate.text: f for f in nlp(text)._.srl}
+    assert frames["rode"].roleset == "ride.01"  # the lemma, not the form
+    assert "had" not in frames
+    # The head does find the auxiliary (PropBank's have.01, no argument): it
+    # is the component's setting that leaves it out.
+    with_auxiliaries = spacy_bert_components.load(config={"components": {"srl": {"auxiliary_frames": True}}})
+    frames = {f.predicate.text: f for f in with_auxiliaries(text)._.srl}
+    assert frames["had"].roleset == "have.01" and not frames["had"].arguments
 
 
 def test_summary_sentences_come_from_the_document(nlp):

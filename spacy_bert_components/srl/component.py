@@ -444,7 +444,13 @@ class _LogitsOnDemand:
         return float(self.weight[k] @ self.features + self.bias[k])
 
 
-def _choose_roleset(token: Token, logits: Any, rolesets: Sequence[str], by_form: Dict[str, List[int]], by_lemma: Dict[str, List[int]]) -> Optional[str]:
+def _choose_roleset(
+    token: Token,
+    logits: Any,
+    rolesets: Sequence[str],
+    by_form: Dict[str, List[int]],
+    by_lemma: Dict[str, List[int]],
+) -> Optional[str]:
     """The best-scoring roleset seen in training for the token's lemma or
     word form; for a predicate never seen in training, its lemma + ".01".
     The lemma comes from a lemmatizer earlier in the pipeline (the project
