@@ -104,21 +104,28 @@ def argument_span(
     return start, end
 
 
+def read_heads(sentence: Sentence, path: Path) -> List[int]:
+    """RETURNS (List[int]): Each token's 0-based gold head, -1 for the root."""
+    heads = []
+    for n, cols in sentence.rows:
+        try:
+            head = int(cols[6])
+        except ValueError:
+            raise ConversionError(path, n, f"bad HEAD {cols[6]!r}") from None
+        if head < 0 or head > len(sentence.rows):
+            raise ConversionError(path, n, f"HEAD {head} outside the sentence")
+        heads.append(head - 1)
+    return heads
+
+
 def sentence_to_doc(vocab: Vocab, sentence: Sentence, path: Path) -> Doc:
     rows = sentence.rows
     words = [cols[1] for _, cols in rows]
     spaces = ["SpaceAfter=No" not in cols[9].split("|") for _, cols in rows]
     spaces[-1] = False  # one doc per sentence: no trailing space
-    heads, deps = [], []
-    for i, (n, cols) in enumerate(rows):
-        try:
-            head = int(cols[6])
-        except ValueError:
-            raise ConversionError(path, n, f"bad HEAD {cols[6]!r}") from None
-        if head < 0 or head > len(rows):
-            raise ConversionError(path, n, f"HEAD {head} outside the sentence")
-        heads.append(head - 1 if head else i)
-        deps.append(cols[7] if head else "ROOT")
+    gold_heads = read_heads(sentence, path)
+    heads = [h if h >= 0 else i for i, h in enumerate(gold_heads)]  # spaCy: the root heads itself
+    deps = [cols[7] if h >= 0 else "ROOT" for (_, cols), h in zip(rows, gold_heads)]
     doc = Doc(
         vocab, words=words, spaces=spaces, lemmas=[c[2] for _, c in rows], tags=[c[4] for _, c in rows],
         pos=[c[3] if c[3] != "_" else "X" for _, c in rows], heads=heads, deps=deps,

@@ -20,7 +20,7 @@ from spacy.vocab import Vocab
 from wasabi import msg
 
 from ..errors import ConversionError
-from .convert import Sentence, read_up_conllu, sentence_to_doc
+from .convert import Sentence, read_heads, read_up_conllu, sentence_to_doc
 
 SPLITS = (("train", "train.txt"), ("dev", "dev.txt"))
 SKELETON_COLUMNS = 8  # doc sentence token [WORD] POS parse-bit predicate-lemma roleset
@@ -85,13 +85,10 @@ def bracket_spans(column: Sequence[str], path: Path, line: int) -> List[Tuple[st
     return spans
 
 
-def up_columns(skeleton: SkeletonSentence, ud: Sentence, path: Path) -> Sentence:
+def up_columns(skeleton: SkeletonSentence, ud: Sentence, path: Path, ud_path: Path) -> Sentence:
     """The UD sentence with Universal PropBank's roleset and argument columns
     made from the skeleton's spans (tokens must line up)."""
-    heads = []
-    for n, cols in ud.rows:
-        head = int(cols[6]) if cols[6].isdigit() else 0
-        heads.append(head - 1)  # -1: the root
+    heads = read_heads(ud, ud_path)  # -1: the root, outside every span
     predicates = [i for i, row in enumerate(skeleton.rows) if row[7] != NO_ROLESET]
     n_columns = {len(row) - SKELETON_COLUMNS for row in skeleton.rows}
     if len(n_columns) != 1 or (predicates and n_columns != {len(predicates)}):
@@ -130,7 +127,7 @@ def join_document(skeleton_path: Path, ud_path: Path, stats: JoinStats) -> Itera
             stats.skipped.append(f"{skeleton_path}:{skel_sentence.line}")
             continue
         stats.sentences += 1
-        yield up_columns(skel_sentence, ud_sentence, skeleton_path)
+        yield up_columns(skel_sentence, ud_sentence, skeleton_path, ud_path)
 
 
 def document_paths(folder: Path, document: str) -> Tuple[Path, Path]:
