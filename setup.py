@@ -20,6 +20,7 @@ INSTALL_REQUIRES = [
     "pyarrow>=14",
     "click>=8.1",
     "rouge-score>=0.1.2",
+    "threadpoolctl>=3.1",
 ]
 
 # Entry points, one block per subpackage, merged below. spaCy finds every
@@ -27,9 +28,13 @@ INSTALL_REQUIRES = [
 ENCODER_ENTRY_POINTS = {
     "spacy_architectures": [
         "spacy-bert-components.Encoder.v1 = spacy_bert_components.encoder.architectures:build_encoder_v1",
+        "spacy-bert-components.Encoder.v2 = spacy_bert_components.encoder.architectures:build_encoder_v2",
         "spacy-bert-components.Listener.v1 = spacy_bert_components.encoder.architectures:build_listener_v1",
         "spacy-bert-components.Tok2VecEncoder.v1 = spacy_bert_components.encoder.architectures:build_tok2vec_encoder_v1",
         "spacy-bert-components.AdaptedEncoder.v1 = spacy_bert_components.encoder.architectures:build_adapted_encoder_v1",
+    ],
+    "spacy_span_getters": [
+        "spacy-bert-components.sentence_windows.v1 = spacy_bert_components.encoder.windows:configure_sentence_windows",
     ],
     "spacy_misc": [
         "spacy-bert-components.default_encoder.v1 = spacy_bert_components.encoder.architectures:default_encoder_v1",
@@ -121,6 +126,11 @@ setup(
     extras_require={
         "train": ["spacy-lookups-data>=1.0.5,<1.1"],
         "test": ["pytest>=7", "spacy-lookups-data>=1.0.5,<1.1"],
+        # spaCy on the GPU needs cupy built for the CUDA of the machine;
+        # spaCy's own extras pin the matching cupy wheel.
+        "cuda11x": ["spacy[cuda11x]>=3.8.0,<3.9.0"],
+        "cuda12x": ["spacy[cuda12x]>=3.8.0,<3.9.0"],
+        "cuda-autodetect": ["spacy[cuda-autodetect]>=3.8.0,<3.9.0"],
     },
     entry_points=ENTRY_POINTS,
 )

@@ -20,3 +20,9 @@ class ConversionError(ValueError):
         self.path = str(path)
         self.line = line
         super().__init__(f"{path}:{line}: {message}")
+
+
+class GPUUnavailableError(RuntimeError):
+    """A GPU was asked for (`--gpus-per-worker`, `--gpu-id`) where spaCy
+    cannot run on one. The message is one line: what is missing, what to
+    install or change."""

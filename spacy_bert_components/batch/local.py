@@ -4,6 +4,8 @@ from typing import Iterator, List, Optional
 
 import pyarrow as pa
 
+from ..gpu import require_gpu
+from ..threads import set_compute_threads
 from .columns import ColumnSpec, annotate_table
 from .inputs import Block, ReadOptions, read_block
 from .model import load_pipeline
@@ -22,18 +24,14 @@ def run_local(
 ) -> Iterator[pa.Table]:
     """Yield the annotated rows of each block, in order.
 
-    threads (Optional[int]): torch threads; None keeps torch's default (one
-        per core), which is slow on cores other processes keep busy.
+    threads (Optional[int]): torch and BLAS threads; None keeps their
+        default (one per core), which is slow on cores other processes keep busy.
     RETURNS (Iterator[pa.Table]): Tables of `columns.worker_schema(spec)`.
     """
     if threads is not None:
-        import torch
-
-        torch.set_num_threads(threads)
+        set_compute_threads(threads)
     if gpus_per_worker > 0:
-        import spacy
-
-        spacy.require_gpu()
+        require_gpu(0)
     nlp = load_pipeline(model, worker=True)
     try:
         for block in blocks:

@@ -6,6 +6,7 @@ pipeline travels through the object store, only Arrow tables.
 import functools
 import logging
 import os
+import re
 from contextlib import contextmanager
 from typing import Any, Dict, Iterator, List, Optional
 
@@ -13,6 +14,7 @@ import pyarrow as pa
 from ray.data import Datasource, ReadTask
 from ray.data.block import BlockMetadata
 
+from ..errors import GPUUnavailableError
 from .columns import ColumnSpec, annotate_table, spec_for_pipeline
 from .inputs import READ_SCHEMA, Block, ReadOptions, read_block
 
@@ -83,6 +85,50 @@ def quiet_ray_data() -> None:
     logging.getLogger("ray.data").setLevel(logging.ERROR)
 
 
+def _node_gpu_problem(gpu_id: int) -> Optional[str]:
+    import ray.util
+
+    from ..gpu import gpu_problem
+
+    problem = gpu_problem(gpu_id)
+    return None if problem is None else f"Ray node {ray.util.get_node_ip_address()}: {problem}"
+
+
+def ray_gpu_problem(gpus: float) -> Optional[str]:
+    """`gpu.gpu_problem` as an annotator sees it: in a Ray task that holds
+    `gpus` GPUs, on a node the cluster picks.
+
+    RETURNS (Optional[str]): One line naming the node and what it lacks, or
+        None when spaCy can run on its GPU there.
+    """
+    import ray
+
+    # Ray sets CUDA_VISIBLE_DEVICES to the GPU it reserves: device 0 there.
+    probe = ray.remote(num_cpus=READ_TASK_CPUS, num_gpus=gpus, max_retries=0)(_node_gpu_problem)
+    return ray.get(probe.remote(0))
+
+
+def worker_gpu_problem(err: BaseException) -> Optional[str]:
+    """The GPUUnavailableError message behind a Ray error, or None.
+
+    An actor that fails in `__init__` reaches the driver as an ActorDiedError
+    that keeps only the text of the worker's traceback, not the exception:
+    the message is read from that text.
+    """
+    seen = set()
+    current: Optional[BaseException] = err
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, GPUUnavailableError):
+            return str(current).splitlines()[0] if str(current) else None
+        found = re.findall(rf"{GPUUnavailableError.__name__}: ([^\n]+)", str(current))
+        if found:
+            return found[-1].strip()
+        cause = getattr(current, "cause", None)
+        current = cause if isinstance(cause, BaseException) else (current.__cause__ or current.__context__)
+    return None
+
+
 class BlockDatasource(Datasource):
     """A Ray Data datasource of planned blocks: one read task per block, so
     Ray never cuts or merges blocks and every worker can get work."""
@@ -133,16 +179,17 @@ class Annotator:
         max_chars: Optional[int],
         threads: int = 1,
     ) -> None:
-        import spacy
-        import torch
-
+        from ..gpu import require_gpu
+        from ..threads import set_compute_threads
         from .model import load_pipeline
 
-        # As many torch threads as whole CPUs reserved: workers must not
-        # fight over the cores they share.
-        torch.set_num_threads(max(1, threads))
+        # As many torch and BLAS threads as whole CPUs reserved: workers must
+        # not fight over the cores they share.
+        set_compute_threads(threads)
         if gpus > 0:
-            spacy.require_gpu()
+            # Ray sets CUDA_VISIBLE_DEVICES to the GPU it reserved for this
+            # actor, so that GPU is device 0 here.
+            require_gpu(0)
         self.nlp = load_pipeline(model, worker=True)
         found = spec_for_pipeline(self.nlp)
         if found != spec:
@@ -186,9 +233,13 @@ def run_ray(
         # few readers feed many annotators.
         concurrency=max(1, min(4, workers // 2)),
     )
+    # One whole block per call. Ray Data refuses batch_size=None once GPUs
+    # are requested: the largest block then, and the driver's assembler
+    # regroups rows should a batch mix or cut blocks.
+    batch_rows = max(block.n_rows for block in blocks) if gpus_per_worker > 0 else None
     dataset = dataset.map_batches(
         annotator,
-        batch_size=None,  # one whole block per call
+        batch_size=batch_rows,
         batch_format="pyarrow",
         zero_copy_batch=True,
         compute=ray.data.ActorPoolStrategy(size=workers),
@@ -203,4 +254,11 @@ def run_ray(
             "threads": threads or max(1, int(round(cpus_per_worker))),
         },
     )
-    yield from dataset.iter_batches(batch_size=None, batch_format="pyarrow", prefetch_batches=1)
+    try:
+        yield from dataset.iter_batches(batch_size=None, batch_format="pyarrow", prefetch_batches=1)
+    except Exception as err:
+        problem = worker_gpu_problem(err)
+        if problem is None:
+            raise
+        # One line for the user, not the pages of Ray's wrapped traceback.
+        raise GPUUnavailableError(f"a Ray worker cannot use its GPU: {problem}") from None

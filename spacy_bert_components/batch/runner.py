@@ -2,8 +2,10 @@
 output folder of Parquet blocks and a manifest. The CLI only parses options
 and calls this."""
 import contextlib
+import math
 import os
 import platform
+import sys
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -15,6 +17,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ..about import __version__
+from ..errors import GPUUnavailableError
+from ..gpu import gpu_problem
 from .columns import output_schema
 from .inputs import Block, Plan, ReadOptions, Source, find_sources, plan_blocks
 from .manifest import read_manifest, run_key, write_manifest
@@ -92,6 +96,57 @@ def _check_settings(settings: RunSettings) -> None:
         raise UsageError("--local and --address exclude each other")
 
 
+def _runs_on_this_machine(settings: RunSettings) -> bool:
+    """--local, or a local Ray this run starts (ray.init honours RAY_ADDRESS
+    and a Ray already initialized in this process is used as it is)."""
+    if settings.local:
+        return True
+    if settings.address is not None or os.environ.get("RAY_ADDRESS"):
+        return False
+    ray = sys.modules.get("ray")
+    return ray is None or not ray.is_initialized()
+
+
+def _check_gpu_here(settings: RunSettings) -> bool:
+    """Check this machine's GPU when the work runs here, before the output
+    folder exists and before Ray starts: a machine without a usable GPU
+    fails at once and leaves nothing behind.
+
+    RETURNS (bool): Whether this machine was checked.
+    """
+    if settings.gpus_per_worker <= 0 or not _runs_on_this_machine(settings):
+        return False
+    problem = gpu_problem(0)
+    if problem is not None:
+        raise GPUUnavailableError(f"--gpus-per-worker {settings.gpus_per_worker:g} on this machine: {problem}")
+    return True
+
+
+def gpu_workers(gpus_per_worker: float, cluster_gpus: float, *, requested: Optional[int], cpu_workers: int) -> int:
+    """How many Ray workers of `gpus_per_worker` GPUs the cluster holds.
+
+    gpus_per_worker (float): --gpus-per-worker, > 0.
+    cluster_gpus (float): The GPUs of the Ray cluster (`ray.cluster_resources()`).
+    requested (Optional[int]): --workers; None picks as many as the GPUs hold.
+    cpu_workers (int): The default without GPUs, one per CPU: the upper bound.
+    RETURNS (int): The number of workers.
+    """
+    if cluster_gpus < gpus_per_worker:
+        raise UsageError(
+            f"--gpus-per-worker {gpus_per_worker:g}: the Ray cluster has {cluster_gpus:g} GPU(s); "
+            "run on a cluster with GPUs, or without --gpus-per-worker"
+        )
+    # The epsilon: 1.0 / 0.1 workers must be 10, not 9.
+    fit = int(math.floor(cluster_gpus / gpus_per_worker + 1e-9))
+    if requested is not None and requested > fit:
+        raise UsageError(
+            f"--workers {requested} x --gpus-per-worker {gpus_per_worker:g} needs {requested * gpus_per_worker:g} GPUs; "
+            f"the Ray cluster has {cluster_gpus:g}: lower --workers or --gpus-per-worker"
+        )
+    # One worker per CPU would leave all but `fit` of them waiting for a GPU.
+    return requested or max(1, min(cpu_workers, fit))
+
+
 def _describe_sources(sources: Sequence[Source], plan: Optional[Plan] = None) -> List[Dict[str, Any]]:
     described = []
     for source in sources:
@@ -148,6 +203,7 @@ def annotate_corpus(
     """
     settings = settings or RunSettings()
     _check_settings(settings)
+    gpu_checked = _check_gpu_here(settings)
     started, started_at = time.monotonic(), _now()
     read_options = ReadOptions(text_column=settings.text_column, id_column=settings.id_column)
     sources = find_sources(list(inputs))
@@ -185,7 +241,7 @@ def annotate_corpus(
     mode = "local" if settings.local else "ray"
     session = contextlib.nullcontext() if settings.local else _ray_session(settings)
     with session:
-        workers = settings.workers or (1 if settings.local else _available_cpus(settings))
+        workers = (settings.workers or 1) if settings.local else _ray_workers(settings, probe=not gpu_checked)
         plan = plan_blocks(
             sources,
             read_options,
@@ -297,6 +353,24 @@ def _available_cpus(settings: RunSettings) -> int:
     import ray
 
     return max(1, int(ray.cluster_resources().get("CPU", os.cpu_count() or 1)))
+
+
+def _ray_workers(settings: RunSettings, *, probe: bool) -> int:
+    workers = settings.workers or _available_cpus(settings)
+    if settings.gpus_per_worker <= 0:
+        return workers
+    import ray
+
+    from .ray_runner import ray_gpu_problem
+
+    cluster_gpus = ray.cluster_resources().get("GPU", 0.0)
+    workers = gpu_workers(settings.gpus_per_worker, cluster_gpus, requested=settings.workers, cpu_workers=workers)
+    # On a cluster, one task on a GPU before any work: a node without cupy
+    # then fails here, in one line, rather than in every worker.
+    problem = ray_gpu_problem(settings.gpus_per_worker) if probe else None
+    if problem is not None:
+        raise GPUUnavailableError(f"--gpus-per-worker {settings.gpus_per_worker:g}: {problem}")
+    return workers
 
 
 def _annotated_tables(

@@ -54,13 +54,16 @@ def annotate(
     INPUT: Parquet or JSON-lines files, folders of them or of .txt files,
     .zip / .tar / .tar.gz archives of text files.
 
-    Exit codes: 0 all annotated, 1 some rows carry errors, 2 bad usage or
-    unreadable input, 3 the run failed (e.g. workers could not load the
-    pipeline; finish it with --resume), 130 interrupted.
+    Exit codes: 0 all annotated, 1 some rows carry errors, 2 bad usage,
+    unreadable input or no usable GPU for --gpus-per-worker, 3 the run
+    failed (e.g. workers could not load the pipeline; finish it with
+    --resume), 130 interrupted.
     """
     from ..batch.inputs import UnreadableInputError
+    from ..batch.manifest import read_manifest
     from ..batch.model import ModelNotFoundError
     from ..batch.runner import LostRowsError, RunSettings, UsageError, annotate_corpus
+    from ..errors import GPUUnavailableError
 
     settings = RunSettings(
         text_column=text_column,
@@ -85,6 +88,12 @@ def annotate(
         summary = annotate_corpus(inputs, output, model=model, settings=settings, log=log)
     except (UsageError, UnreadableInputError, ModelNotFoundError) as err:
         click.echo(f"Error: {err}", err=True)
+        sys.exit(EXIT_USAGE)
+    except GPUUnavailableError as err:
+        # A worker that found no GPU leaves a manifest: the run continues
+        # with --resume once the GPU is fixed.
+        resume = f"; once fixed, finish with --resume -o {output}" if read_manifest(output) is not None else ""
+        click.echo(f"Error: {err}{resume}", err=True)
         sys.exit(EXIT_USAGE)
     except KeyboardInterrupt:
         click.echo(f"Interrupted: the blocks written so far are kept; finish with --resume -o {output}", err=True)

@@ -15,6 +15,11 @@ from .lora import DEFAULT_LORA_TARGETS
 from .listener import CheckedTransformerListener
 from .model import build_encoder_model
 from .resolve import DEFAULT_ENCODER, default_encoder_path
+from .windows import SentenceWindows
+
+# Encoder.v2's windows: whole sentences up to 128 wordpieces, the length
+# all-MiniLM-L6-v2 was trained on.
+DEFAULT_MAX_WORDPIECES = 128
 
 DEFAULT_TOKENIZER_CONFIG = {"use_fast": True}
 
@@ -60,6 +65,42 @@ def build_encoder_v1(
         mixed_precision,
         grad_scaler_config,
         save_weights,
+    )
+
+
+@registry.architectures("spacy-bert-components.Encoder.v2")
+def build_encoder_v2(
+    name: str = DEFAULT_ENCODER,
+    get_spans: Optional[Callable] = None,
+    tokenizer_config: dict = DEFAULT_TOKENIZER_CONFIG,
+    transformer_config: dict = {},
+    precision: str = "fp32",
+    mixed_precision: bool = False,
+    grad_scaler_config: dict = {},
+    save_weights: bool = True,
+) -> Model[List[Doc], FullTransformerBatch]:
+    """The BERT encoder for the shared `transformer` component, with a
+    choice of inference precision.
+
+    get_spans (Optional[Callable]): Splits docs into encoder windows; default:
+        whole sentences packed into windows of at most 128 wordpieces
+        (`spacy-bert-components.sentence_windows.v1`).
+    precision (str): Of the prediction pass: "fp32", "bf16" (a bfloat16 copy
+        of the encoder; the heads still get float32 vectors), or "auto" (bf16
+        where the CPU or GPU computes it natively, else fp32). Training runs
+        in fp32 whatever this says.
+    Other settings as in `Encoder.v1`.
+    RETURNS (Model[List[Doc], FullTransformerBatch]): The encoder.
+    """
+    return build_encoder_model(
+        name,
+        get_spans if get_spans is not None else SentenceWindows(DEFAULT_MAX_WORDPIECES),
+        tokenizer_config,
+        transformer_config,
+        mixed_precision,
+        grad_scaler_config,
+        save_weights,
+        precision=precision,
     )
 
 

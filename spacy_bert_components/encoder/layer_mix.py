@@ -92,54 +92,37 @@ def _pooled_layers(model: Model, trf_data: TransformerData, states: list) -> Flo
 
 def _pool_gathered(flat: List[numpy.ndarray], align: Ragged, pooling: str) -> numpy.ndarray:
     """thinc's linear poolings over the token alignment, for all layers at
-    once: one gather per layer (of the aligned rows only: the padded windows
-    are never copied), then a scatter-add for the tokens of several
-    wordpieces. 7 layers x (alignment + pooling) per doc were a fifth of the
-    heads' time.
+    once: per layer, one gather of the aligned rows (the padded windows are
+    never copied) and, for mean and sum, one scatter-add into the tokens
+    (torch's `index_add_`: numpy's `add.at` took twice as long).
 
     flat (List[numpy [wordpieces, width]]): Each hidden state, flat.
     align (Ragged): Wordpiece indices per token (spacy-transformers' `align`).
     pooling (str): One of LINEAR_POOLINGS.
     RETURNS (numpy [layers, tokens, width]): Zeros for a token without wordpieces.
     """
+    import torch
+
     lengths = numpy.asarray(align.lengths, dtype="int64")
     indices = numpy.asarray(align.dataXd, dtype="int64").ravel()
     width = flat[0].shape[1]
-    has = lengths > 0
-    every = bool(has.all())
-    starts = numpy.cumsum(lengths) - lengths
-    counts = lengths
-    if not every:
-        starts, counts = starts[has], lengths[has]
-    if pooling == "reduce_last":
-        starts = starts + counts - 1
-    several = counts > 1
-    if pooling in ("reduce_first", "reduce_last") or not several.any():
-        rows = indices[starts]  # one wordpiece per token: gather it directly
-        pooled = numpy.empty((len(flat), len(rows), width), dtype=flat[0].dtype)
+    pooled = torch.zeros((len(flat), len(lengths), width), dtype=torch.float32)
+    if pooling in ("reduce_first", "reduce_last"):
+        has = lengths > 0
+        ends = numpy.cumsum(lengths)
+        picks = (ends - lengths if pooling == "reduce_first" else ends - 1)[has]
+        rows = torch.from_numpy(indices[picks])
+        tokens = torch.from_numpy(numpy.flatnonzero(has))
         for layer, h in enumerate(flat):
-            numpy.take(h, rows, axis=0, out=pooled[layer])
-    else:
-        pieces = numpy.empty((len(flat), len(indices), width), dtype=flat[0].dtype)
-        for layer, h in enumerate(flat):
-            numpy.take(h, indices, axis=0, out=pieces[layer])
-        # Each token's first wordpiece. Indexing the middle axis returns an
-        # array laid out token-major; made contiguous once here, or every
-        # listener's mix would copy it again.
-        pooled = numpy.ascontiguousarray(pieces[:, starts])
-        # Add the other wordpieces of the longer tokens (numpy's reduceat
-        # along the token axis measured 5x slower than this).
-        extra = counts - 1
-        owners = numpy.repeat(numpy.arange(len(counts)), extra)
-        rows = numpy.repeat(starts + 1 - (numpy.cumsum(extra) - extra), extra) + numpy.arange(extra.sum())
-        numpy.add.at(pooled, (slice(None), owners), pieces[:, rows])
-        if pooling == "reduce_mean":
-            pooled /= counts[None, :, None].astype(pooled.dtype)
-    if every:
-        return pooled
-    out = numpy.zeros((len(flat), len(lengths), width), dtype=flat[0].dtype)
-    out[:, has] = pooled
-    return out
+            pooled[layer].index_copy_(0, tokens, torch.from_numpy(h).index_select(0, rows))
+        return pooled.numpy()
+    rows = torch.from_numpy(indices)
+    owners = torch.from_numpy(numpy.repeat(numpy.arange(len(lengths)), lengths))
+    for layer, h in enumerate(flat):
+        pooled[layer].index_add_(0, owners, torch.from_numpy(h).index_select(0, rows))
+    if pooling == "reduce_mean":
+        pooled /= torch.from_numpy(numpy.maximum(lengths, 1).astype("float32"))[None, :, None]
+    return pooled.numpy()
 
 
 def _predict_from_pooled(model: Model, trf_datas: List[TransformerData]) -> List[Floats2d]:

@@ -7,6 +7,8 @@ weights, if the encoder is adapted): loading reads them from the installed
 encoder package and refuses when the hash differs. That keeps a pipeline on a
 frozen or adapted packaged encoder small (the heads and adapters only).
 """
+import copy
+import functools
 from io import BytesIO
 from typing import Any, Callable, Dict, List, Optional
 
@@ -23,6 +25,8 @@ from thinc.api import Model, Optimizer
 from ..errors import EncoderNotFoundError
 from .lora import LoRALinear, add_lora, lora_state_dict, merged_state_dict
 from .cache import EncoderOutputCache, cache_budget_mb, split_cached
+from .precision import check_precision, resolve_precision
+from .predict import bind_span_tokenizer, predict_sorted
 from .resolve import resolve_encoder, weights_sha256
 
 # spacy-transformers' defaults for BERT-sized windows: 128 wordpiece-ish
@@ -48,6 +52,7 @@ class BertEncoderModel(TransformerModel):
         grad_scaler_config: dict = {},
         save_weights: bool = True,
         lora: Optional[Dict[str, Any]] = None,
+        precision: str = "fp32",
     ) -> None:
         super().__init__(
             name,
@@ -63,12 +68,25 @@ class BertEncoderModel(TransformerModel):
         self.attrs["save_weights"] = save_weights
         self.attrs["lora"] = dict(lora) if lora else None
         self.attrs["output_cache"] = None
+        self.attrs["mixed_precision"] = mixed_precision
+        # spacy-transformers' init asks for windows right after it loads the
+        # tokenizer: a span getter that counts wordpieces needs it by then.
+        # (A partial of module-level functions: pipelines are pickled.)
+        self.attrs["set_transformer"] = functools.partial(_set_transformer_and_bind, self.attrs["set_transformer"])
         shim = self.layers[0].shims[0]
         # HFWrapper builds a plain HFShim; swapping its class is the one hook
         # that changes serialization without copying HFWrapper.
         shim.__class__ = EncoderHFShim
         shim.encoder_name = name
         shim.save_weights = save_weights
+        # On the shim, not in attrs: attrs are saved with the weights, and a
+        # loaded pipeline's precision is what its config says now.
+        shim.precision = check_precision(precision)
+
+
+def _set_transformer_and_bind(set_transformer: Callable, model: Model, hf_model: Any) -> None:
+    set_transformer(model, hf_model)
+    bind_span_tokenizer(model)
 
 
 def _resolving_init(model: BertEncoderModel, X: Optional[List[Doc]] = None, Y=None):
@@ -87,6 +105,19 @@ def _resolving_init(model: BertEncoderModel, X: Optional[List[Doc]] = None, Y=No
     return model
 
 
+def inference_transformer(model: BertEncoderModel) -> Any:
+    """RETURNS (Any): The torch module that encodes for prediction: the
+    encoder itself, or its bf16 copy (see `precision.py`)."""
+    return model.layers[0].shims[0].inference_model()
+
+
+def encoder_precision(model: BertEncoderModel) -> str:
+    """RETURNS (str): The precision the encoder predicts at ("fp32" or
+    "bf16"), "auto" resolved for its device."""
+    shim = model.layers[0].shims[0]
+    return resolve_precision(shim.precision, next(model.transformer.parameters()).device)
+
+
 def _caching_forward(model: BertEncoderModel, docs: List[Doc], is_train: bool):
     if not model.attrs["has_transformer"]:
         raise ValueError(
@@ -95,21 +126,45 @@ def _caching_forward(model: BertEncoderModel, docs: List[Doc], is_train: bool):
             "initializing: add\n\n[initialize.before_init]\n@callbacks = "
             "\"spacy-bert-components.init_frozen_encoder.v1\"\n\nto the config."
         )
-    cache: Optional[EncoderOutputCache] = model.attrs.get("output_cache")
-    if is_train or cache is None or not docs:
+    bind_span_tokenizer(model)
+    if is_train:
         return trf_forward(model, docs, is_train)
+    cache: Optional[EncoderOutputCache] = model.attrs.get("output_cache")
+    if cache is None or not docs:
+        return _predict(model, docs), _no_backprop
     keys, found, missing = split_cached(cache, docs)
     for i in [i for i in missing if not len(docs[i])]:
         found[i] = TransformerData.empty()  # nothing to encode (cf. Transformer.predict)
     missing = [i for i in missing if len(docs[i])]
     if missing:
-        encoded, _ = trf_forward(model, [docs[i] for i in missing], False)
+        encoded = _predict(model, [docs[i] for i in missing])
         for i, data in zip(missing, encoded.doc_data):
             cache.put(keys[i], data)
             found[i] = data
     batch = FullTransformerBatch.empty(len(docs))
     batch.cached_doc_data = found  # what set_annotations and listeners read
     return batch, _no_backprop
+
+
+def _predict(model: BertEncoderModel, docs: List[Doc]) -> FullTransformerBatch:
+    transformer = inference_transformer(model)
+    was_training = transformer.training
+    transformer.eval()  # no dropout; PyTorchShim.predict does the same
+    try:
+        with _autocast(model):
+            return predict_sorted(model, docs, transformer)
+    finally:
+        transformer.train(was_training)
+
+
+def _autocast(model: BertEncoderModel) -> Any:
+    import contextlib
+
+    import torch
+
+    if model.attrs.get("mixed_precision") and torch.cuda.is_available():
+        return torch.autocast("cuda", dtype=torch.float16)
+    return contextlib.nullcontext()
 
 
 def _no_backprop(d_output):
@@ -139,11 +194,32 @@ class EncoderHFShim(HFShim):
 
     encoder_name: str = "default"
     save_weights: bool = True
+    precision: str = "fp32"
+    # (precision, module) for prediction; dropped whenever the weights
+    # change (an update, loading, moving to another device).
+    _inference: Optional[tuple] = None
+
+    def inference_model(self) -> Any:
+        """RETURNS (Any): The torch module for prediction at `self.precision`."""
+        if self._inference is None or self._inference[0] != self.precision:
+            device = next(self._model.parameters()).device
+            module = self._model
+            if resolve_precision(self.precision, device) == "bf16":
+                import torch
+
+                module = copy.deepcopy(self._model).to(torch.bfloat16)
+            self._inference = (self.precision, module)
+        return self._inference[1]
+
+    def to_device(self, device_type: str, device_id: int) -> None:  # pragma: no cover
+        self._inference = None
+        super().to_device(device_type, device_id)
 
     def finish_update(self, optimizer: Optimizer) -> None:
         """PyTorchShim.finish_update, with the optimizer's `encoder_lr_scale`
         (see `training/optimizer.py`) as the learning-rate factor of every
         encoder weight; 1.0 for a plain thinc optimizer."""
+        self._inference = None
         lr_scale = float(getattr(optimizer, "encoder_lr_scale", 1.0))
         super().finish_update(_ScaledRate(optimizer, lr_scale) if lr_scale != 1.0 else optimizer)
 
@@ -173,6 +249,7 @@ class EncoderHFShim(HFShim):
         return srsly.msgpack_dumps(msg)
 
     def from_bytes(self, bytes_data: bytes) -> "EncoderHFShim":
+        self._inference = None
         msg = srsly.msgpack_loads(bytes_data)
         ref: Optional[Dict[str, Any]] = msg.pop("packaged_encoder", None)
         if ref is not None:
@@ -222,6 +299,7 @@ def build_encoder_model(
     grad_scaler_config: dict,
     save_weights: bool,
     lora: Optional[Dict[str, Any]] = None,
+    precision: str = "fp32",
 ) -> Model[List[Doc], FullTransformerBatch]:
     return BertEncoderModel(
         name,
@@ -232,4 +310,5 @@ def build_encoder_model(
         grad_scaler_config,
         save_weights,
         lora,
+        precision,
     )

@@ -24,7 +24,12 @@ from typing import Optional, Tuple
 import torch
 from torch import nn
 
+from ..encoder.predict import length_batches
 from .pytorch_srl_model import PredicateHead
+
+# Predicate x token positions per group: the [group, tokens, hidden] tensors
+# stay within a few MB.
+GROUP_POSITIONS = 8192
 
 
 class SRLConvHead(PredicateHead):
@@ -41,7 +46,6 @@ class SRLConvHead(PredicateHead):
         dropout: float = 0.1,
     ) -> None:
         super().__init__(hidden, n_tags, n_senses, dropout)
-        self.n_groups = 4
         self.max_distance = max_distance
         self.token_part = nn.Linear(hidden, hidden)
         self.predicate_part = nn.Linear(hidden, hidden, bias=False)
@@ -91,10 +95,9 @@ class SRLConvHead(PredicateHead):
         # padding every predicate to the batch's longest sentence made 80%
         # of this work padding on ordinary text.
         frame_lengths = lengths[pred_sent]
-        order = torch.argsort(frame_lengths)
-        for group in torch.tensor_split(order, min(self.n_groups, P)):
-            if group.numel() == 0:
-                continue
+        groups = length_batches(frame_lengths.cpu().numpy(), max_positions=GROUP_POSITIONS, max_padding=0.2)
+        for rows in groups:
+            group = torch.as_tensor(rows, device=X.device)
             Lg = int(frame_lengths[group].max())
             sents, positions = pred_sent[group], pred_pos[group]
             offsets = torch.arange(Lg, device=X.device)[None, :] - positions[:, None]

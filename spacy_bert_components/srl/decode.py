@@ -8,6 +8,8 @@ from typing import Dict, List, Sequence, Tuple
 
 import numpy
 
+from ..encoder.predict import length_batches
+
 NEG = -1e9
 
 
@@ -57,7 +59,9 @@ def viterbi_batch(scores: numpy.ndarray, lengths: Sequence[int]) -> List[List[in
     sequences at once. The constraints leave each tag one or two possible
     predecessors (O and B-X: the best of all; I-X: B-X or I-X), so a step
     costs O(tags), not O(tags^2), and runs for all sequences together: the
-    per-predicate generic loop was most of the SRL head's time.
+    per-predicate generic loop was most of the SRL head's time. Sequences
+    are decoded in groups of similar length, each padded to its own longest
+    only (a document's predicates span short and long sentences).
 
     scores (numpy [P, n, T]): Per-token tag scores in `make_tags` order
         (log-probabilities, or logits: the best path is the same), padded
@@ -68,7 +72,23 @@ def viterbi_batch(scores: numpy.ndarray, lengths: Sequence[int]) -> List[List[in
     P, n, T = scores.shape
     if P == 0 or n == 0:
         return [[] for _ in range(P)]
-    lengths = numpy.asarray(lengths)
+    lengths = numpy.asarray(lengths, dtype="int64")
+    paths: List[List[int]] = [[] for _ in range(P)]
+    for group in length_batches(lengths, max_positions=GROUP_POSITIONS, max_padding=0.25):
+        width = max(int(lengths[group[-1]]), 1)
+        found = _viterbi_padded(scores[group, :width], lengths[group])
+        for p, path in zip(group, found):
+            paths[p] = path
+    return paths
+
+
+# Predicate x token positions decoded together: large enough that numpy's
+# per-step overhead is small, small enough that the group stays in cache.
+GROUP_POSITIONS = 32768
+
+
+def _viterbi_padded(scores: numpy.ndarray, lengths: numpy.ndarray) -> List[List[int]]:
+    P, n, T = scores.shape
     # Past its end, a sequence may only continue with O at no cost. O may
     # follow any tag, so the best path of the real prefix is unchanged.
     scores = scores.copy()
@@ -80,7 +100,8 @@ def viterbi_batch(scores: numpy.ndarray, lengths: Sequence[int]) -> List[List[in
     rows = numpy.arange(P)
     best = scores[:, 0].copy()
     best[:, insides] = NEG  # no I-X at the start
-    back = numpy.zeros((P, n, T), dtype="int64")
+    # Tag indices fit in 16 bits; the back-pointers are the largest array here.
+    back = numpy.zeros((P, n, T), dtype="int16")
     for i in range(1, n):
         any_prev = best.argmax(axis=1)  # [P]: the best predecessor of O and B-X
         from_begin = best[:, begins] >= best[:, insides]  # I-X: continue B-X or I-X

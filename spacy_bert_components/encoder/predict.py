@@ -1,0 +1,113 @@
+"""The encoder's prediction pass: windows sorted by length, batched by size.
+
+spacy-transformers' forward pass encodes a batch's windows in one call,
+padded to the longest window of the batch. For prediction this pass sorts
+the windows by wordpiece length and encodes them in sub-batches of similar
+length (at most `MAX_BATCH_POSITIONS` padded positions each), so the padding
+computed is close to none, then puts the outputs back in the batch's order,
+in the `FullTransformerBatch` layout the listeners read. The numbers are the
+same (padding is masked out of attention), the work is less.
+
+Training still goes through spacy-transformers' forward pass, which keeps
+the graph for the backward pass.
+"""
+from typing import Any, List, Optional, Tuple
+
+import numpy
+from spacy.tokens import Doc
+from spacy_transformers.align import get_alignment, get_alignment_via_offset_mapping
+from spacy_transformers.data_classes import FullTransformerBatch, WordpieceBatch
+from spacy_transformers.layers.transformer_model import huggingface_tokenize
+from spacy_transformers.truncate import truncate_oversize_splits
+from transformers.modeling_outputs import BaseModelOutput
+
+# Padded wordpiece positions per encoder call: 32 windows of 128. Larger
+# calls are no faster on CPU and take more memory.
+MAX_BATCH_POSITIONS = 4096
+# Most padding a batch may carry (share of its positions).
+MAX_PADDING = 0.1
+
+
+def bind_span_tokenizer(model: Any) -> None:
+    """Give a span getter that counts wordpieces (`sentence_windows`) the
+    encoder's tokenizer."""
+    get_spans = model.attrs["get_spans"]
+    if hasattr(get_spans, "bind_tokenizer"):
+        get_spans.bind_tokenizer(model.tokenizer)
+
+
+def predict_sorted(model: Any, docs: List[Doc], transformer: Any) -> FullTransformerBatch:
+    """Encode `docs` for prediction with `transformer` (a torch module: the
+    encoder's fp32 model or its bf16 copy).
+
+    RETURNS (FullTransformerBatch): What spacy-transformers' forward pass returns.
+    """
+    tokenizer = model.tokenizer
+    nested_spans = model.attrs["get_spans"](docs)
+    flat_spans = [span for doc_spans in nested_spans for span in doc_spans]
+    encoding = huggingface_tokenize(tokenizer, [span.text for span in flat_spans])
+    wordpieces = WordpieceBatch.from_batch_encoding(encoding)
+    if "offset_mapping" in encoding:
+        align = get_alignment_via_offset_mapping(flat_spans, encoding["offset_mapping"])
+    else:
+        align = get_alignment(flat_spans, wordpieces.strings, tokenizer.all_special_tokens)
+    wordpieces, align = truncate_oversize_splits(wordpieces, align, tokenizer.model_max_length)
+    output = encode_sorted(transformer, wordpieces)
+    return FullTransformerBatch(spans=nested_spans, wordpieces=wordpieces, model_output=output, align=align)
+
+
+def length_batches(lengths: numpy.ndarray, max_positions: int, max_padding: float = MAX_PADDING) -> List[numpy.ndarray]:
+    """Indices of `lengths` in ascending order of length, cut into batches of
+    at most `max_positions` padded positions, each with at most a
+    `max_padding` share of padding (a single row longer than
+    `max_positions` is a batch of its own).
+
+    On CPU an encoder call costs about its padded positions, and a batch of
+    a few windows is already past the size where batching pays, so a batch
+    closes when padding would exceed the share rather than grow to the
+    budget with padding.
+    """
+    order = numpy.argsort(lengths, kind="stable")
+    batches: List[numpy.ndarray] = []
+    start, real = 0, 0
+    for end in range(len(order)):
+        length = int(lengths[order[end]])
+        # Sorted ascending: with row `end` in, the batch is `length` wide.
+        count = end - start + 1
+        if end > start and (count * length > max_positions or count * length - (real + length) > max_padding * count * length):
+            batches.append(order[start:end])
+            start, real = end, 0
+        real += length
+    if len(order) > start:
+        batches.append(order[start:])
+    return batches
+
+
+def encode_sorted(transformer: Any, wordpieces: WordpieceBatch, max_positions: int = MAX_BATCH_POSITIONS) -> BaseModelOutput:
+    import torch
+
+    device = next(transformer.parameters()).device
+    input_ids = torch.as_tensor(numpy.asarray(wordpieces.input_ids), device=device)
+    attention_mask = torch.as_tensor(numpy.asarray(wordpieces.attention_mask), device=device).long()
+    token_types = wordpieces.token_type_ids
+    type_ids = torch.as_tensor(numpy.asarray(token_types), device=device) if token_types is not None else None
+    lengths = numpy.asarray(wordpieces.attention_mask).sum(axis=1).astype("int64")
+    n_rows, n_positions = input_ids.shape
+    states: Optional[List[Any]] = None
+    with torch.inference_mode():
+        for rows in length_batches(lengths, max_positions):
+            width = max(int(lengths[rows[-1]]), 1)
+            index = torch.as_tensor(rows, device=device)
+            kwargs = {"input_ids": input_ids[index, :width], "attention_mask": attention_mask[index, :width]}
+            if type_ids is not None:
+                kwargs["token_type_ids"] = type_ids[index, :width]
+            out = transformer(**kwargs)
+            found: Tuple[Any, ...] = out.hidden_states or (out.last_hidden_state,)
+            if states is None:
+                states = [torch.zeros((n_rows, n_positions, h.shape[-1]), dtype=torch.float32, device=device) for h in found]
+            for state, hidden in zip(states, found):
+                state[index, :width] = hidden.float()
+    assert states is not None
+    if len(states) == 1:
+        return BaseModelOutput(last_hidden_state=states[0])
+    return BaseModelOutput(last_hidden_state=states[-1], hidden_states=tuple(states))

@@ -1,0 +1,119 @@
+"""Encoder windows made of whole sentences, up to a wordpiece budget.
+
+Strided windows (spacy-transformers' `strided_spans.v1`, 128 tokens with a
+stride of 96) encode a quarter of all wordpieces twice and cut sentences at
+arbitrary tokens. Packing whole sentences into windows of at most
+`max_wordpieces` (special tokens included) encodes every wordpiece once, and
+each token sees its own sentence and the sentences around it. A sentence
+longer than the budget is cut into consecutive pieces, without overlap.
+
+Counting wordpieces needs the encoder's tokenizer: the encoder binds it
+(`bind_tokenizer`) before each call. Without a sentence boundary annotation
+(no sentencizer or parser before the transformer) a doc is one sentence,
+cut by the budget.
+"""
+from typing import Any, Callable, Iterable, List, Optional
+
+import numpy
+from spacy.tokens import Doc, Span
+from spacy_transformers.util import registry
+
+# [CLS] and [SEP] around every window.
+N_SPECIAL = 2
+
+
+class SentenceWindows:
+    """Span getter: each doc's sentences packed greedily into windows."""
+
+    def __init__(self, max_wordpieces: int) -> None:
+        if max_wordpieces <= N_SPECIAL:
+            raise ValueError(f"sentence_windows: max_wordpieces must be above {N_SPECIAL}, not {max_wordpieces}")
+        self.max_wordpieces = max_wordpieces
+        self.tokenizer: Optional[Any] = None
+
+    def bind_tokenizer(self, tokenizer: Any) -> None:
+        self.tokenizer = tokenizer
+
+    def __call__(self, docs: Iterable[Doc]) -> List[List[Span]]:
+        if self.tokenizer is None:
+            raise ValueError("sentence_windows: the encoder did not bind its tokenizer before asking for windows")
+        docs = list(docs)
+        budget = self.max_wordpieces - N_SPECIAL
+        counts = self._wordpieces_per_token(docs)
+        return [self._pack(doc, n, budget) for doc, n in zip(docs, counts)]
+
+    def _wordpieces_per_token(self, docs: List[Doc]) -> List[numpy.ndarray]:
+        """Wordpieces that start inside each token, per doc (one tokenizer
+        call for the batch; a token with none, e.g. a space, counts 0)."""
+        encoded = self.tokenizer(
+            [doc.text for doc in docs],
+            add_special_tokens=False,
+            return_offsets_mapping=True,
+            return_attention_mask=False,
+            return_token_type_ids=False,
+            verbose=False,
+        )
+        counts = []
+        for doc, offsets in zip(docs, encoded["offset_mapping"]):
+            starts = numpy.asarray([start for start, _ in offsets], dtype="int64")
+            token_starts = doc.to_array("IDX").astype("int64")
+            # Wordpieces starting before token i+1's first character belong to
+            # tokens 0..i: differences of the cumulative count.
+            bounds = numpy.searchsorted(starts, token_starts[1:], side="left")
+            cumulative = numpy.concatenate([[0], bounds, [len(starts)]])
+            counts.append(numpy.diff(cumulative))
+        return counts
+
+    def _pack(self, doc: Doc, counts: numpy.ndarray, budget: int) -> List[Span]:
+        if not len(doc):
+            return []
+        windows: List[Span] = []
+        start = end = 0
+        size = 0
+        for sent_start, sent_end in _sentence_bounds(doc):
+            sent_size = int(counts[sent_start:sent_end].sum())
+            if sent_size > budget:
+                if end > start:
+                    windows.append(doc[start:end])
+                windows.extend(_cut(doc, counts, sent_start, sent_end, budget))
+                start = end = sent_end
+                size = 0
+            elif size + sent_size > budget:
+                windows.append(doc[start:end])
+                start, end, size = sent_start, sent_end, sent_size
+            else:
+                end, size = sent_end, size + sent_size
+        if end > start:
+            windows.append(doc[start:end])
+        return windows
+
+
+def _sentence_bounds(doc: Doc) -> List[tuple]:
+    if doc.has_annotation("SENT_START"):
+        return [(sent.start, sent.end) for sent in doc.sents]
+    return [(0, len(doc))]
+
+
+def _cut(doc: Doc, counts: numpy.ndarray, start: int, end: int, budget: int) -> List[Span]:
+    """Consecutive pieces of doc[start:end] of at most `budget` wordpieces
+    (a single token longer than that is a piece of its own: the encoder
+    truncates it)."""
+    pieces = []
+    piece_start, size = start, 0
+    for i in range(start, end):
+        if size + counts[i] > budget and i > piece_start:
+            pieces.append(doc[piece_start:i])
+            piece_start, size = i, 0
+        size += int(counts[i])
+    pieces.append(doc[piece_start:end])
+    return pieces
+
+
+@registry.span_getters("spacy-bert-components.sentence_windows.v1")
+def configure_sentence_windows(max_wordpieces: int = 128) -> Callable[[Iterable[Doc]], List[List[Span]]]:
+    """Encoder windows of whole sentences packed up to a wordpiece budget.
+
+    max_wordpieces (int): Most wordpieces in a window, [CLS] and [SEP] included.
+    RETURNS (Callable[[Iterable[Doc]], List[List[Span]]]): The span getter.
+    """
+    return SentenceWindows(max_wordpieces)
