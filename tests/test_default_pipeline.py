@@ -73,3 +73,19 @@ def test_summary_sentences_come_from_the_document(nlp):
     assert summary and all(s.text in sents for s in summary)
     assert [s.start for s in summary] == sorted(s.start for s in summary)
     assert doc._.summary
+
+
+def test_encoder_stage_packs_sentences_and_precision_can_be_chosen(nlp):
+    from spacy_bert_components.encoder.model import encoder_precision
+    from spacy_bert_components.encoder.precision import native_bf16
+
+    model = nlp.get_pipe("transformer").model
+    assert model.attrs["get_spans"].max_wordpieces == 256
+    assert encoder_precision(model) == ("bf16" if native_bf16("cpu") else "fp32")
+    text = "Barack Obama flew to Berlin on Tuesday. He met the mayor. They talked for an hour."
+    doc = nlp(text)
+    # Three short sentences: one window, every wordpiece encoded once.
+    assert doc._.trf_data.wordpieces.input_ids.shape[0] == 1
+    fp32 = spacy_bert_components.load(config={"components.transformer.model.precision": "fp32"})
+    assert encoder_precision(fp32.get_pipe("transformer").model) == "fp32"
+    assert [(e.text, e.label_) for e in fp32(text).ents] == [(e.text, e.label_) for e in doc.ents]

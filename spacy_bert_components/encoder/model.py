@@ -1,5 +1,7 @@
 """The encoder model: spacy-transformers' `TransformerModel`, with names
-resolved offline and, optionally, weights saved by reference.
+resolved offline, a prediction pass of its own (windows sorted by length,
+`predict.py`; fp32 or a bf16 copy, `precision.py`) and, optionally, weights
+saved by reference.
 
 With `save_weights = false` a saved pipeline stores the encoder's name and the
 sha256 of its weights file instead of the weights (plus low-rank adapter
@@ -7,6 +9,7 @@ weights, if the encoder is adapted): loading reads them from the installed
 encoder package and refuses when the hash differs. That keeps a pipeline on a
 frozen or adapted packaged encoder small (the heads and adapters only).
 """
+import contextlib
 import copy
 import functools
 from io import BytesIO
@@ -158,8 +161,6 @@ def _predict(model: BertEncoderModel, docs: List[Doc]) -> FullTransformerBatch:
 
 
 def _autocast(model: BertEncoderModel) -> Any:
-    import contextlib
-
     import torch
 
     if model.attrs.get("mixed_precision") and torch.cuda.is_available():

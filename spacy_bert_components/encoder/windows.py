@@ -110,7 +110,7 @@ def _cut(doc: Doc, counts: numpy.ndarray, start: int, end: int, budget: int) -> 
 
 
 @registry.span_getters("spacy-bert-components.sentence_windows.v1")
-def configure_sentence_windows(max_wordpieces: int = 128) -> Callable[[Iterable[Doc]], List[List[Span]]]:
+def configure_sentence_windows(max_wordpieces: int = 256) -> Callable[[Iterable[Doc]], List[List[Span]]]:
     """Encoder windows of whole sentences packed up to a wordpiece budget.
 
     max_wordpieces (int): Most wordpieces in a window, [CLS] and [SEP] included.

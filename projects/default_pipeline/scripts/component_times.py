@@ -1,6 +1,6 @@
 """Where a pipeline's time goes, component by component, against its encoder.
 
-Default: the demo corpus (x20) runs through each pipe in turn, batch by batch,
+Default: the demo corpus (x20; `--bbc-dir`: 120 BBC articles, the benchmark's sample) runs through each pipe in turn, batch by batch,
 and each pipe's seconds are printed as a share of the encoder's forward time
 (torch hooks, as in throughput.py; the transformer's own share is what it
 spends around the forward pass: wordpiece tokenization, alignment).
@@ -10,7 +10,7 @@ pipelines timed on the same encoded docs (the default pipeline's encoder
 output), interleaved round by round, fastest of 7 rounds each; the way head
 variants were compared before choosing one.
 
-    python scripts/component_times.py [--repeat 20] [--batch-size 32]
+    python scripts/component_times.py [--repeat 20] [--batch-size 32] [--bbc-dir DIR]
     python scripts/component_times.py --repeat 10 --compare light=default:srl new=../srl_up_english/training/light/model-best:srl
 """
 import argparse
@@ -25,7 +25,9 @@ REPO = Path(__file__).resolve().parents[3]
 def stage_times(nlp, texts: List[str], batch_size: int) -> Dict[str, float]:
     from spacy.util import minibatch
 
-    model = nlp.get_pipe("transformer").model.transformer
+    from spacy_bert_components.encoder.model import inference_transformer
+
+    model = inference_transformer(nlp.get_pipe("transformer").model)
     state = {"start": 0.0, "encoder": 0.0}
     model.register_forward_pre_hook(lambda m, a: state.__setitem__("start", time.perf_counter()))
     model.register_forward_hook(lambda m, a, o: state.__setitem__("encoder", state["encoder"] + time.perf_counter() - state["start"]))
@@ -76,18 +78,27 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="", help="pipeline path (default: the embedded default)")
     parser.add_argument("--corpus", type=Path, default=REPO / "corpus" / "demo.jsonl")
+    parser.add_argument("--bbc-dir", type=Path, default=None, help="BBC News Summary folder: time its articles instead of --corpus")
+    parser.add_argument("--bbc-docs", type=int, default=120)
     parser.add_argument("--repeat", type=int, default=20, help="times the corpus is repeated")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--compare", nargs="+", default=None, metavar="LABEL=PIPELINE:COMPONENT", help="'default' names the embedded pipeline")
     args = parser.parse_args()
-    import torch
+    import sys
 
     from spacy_bert_components.demo import read_jsonl_texts
     from spacy_bert_components.pipeline import freeze_loaded_objects, load
+    from spacy_bert_components.threads import set_compute_threads
 
-    torch.set_num_threads(1)
+    set_compute_threads(1)
     nlp = load(args.model or None)
-    texts = [text for _, text in read_jsonl_texts(args.corpus)] * args.repeat
+    if args.bbc_dir:
+        sys.path.insert(0, str(REPO / "benchmarks"))
+        from throughput import bbc_texts  # the benchmark's seeded sample
+
+        texts = bbc_texts(args.bbc_dir, args.bbc_docs, 0)
+    else:
+        texts = [text for _, text in read_jsonl_texts(args.corpus)] * args.repeat
     list(nlp.pipe(texts[:32]))  # warm up
     freeze_loaded_objects()  # as the batch runner's workers
     if args.compare:
