@@ -21,11 +21,13 @@ from spacy_transformers.layers.transformer_model import huggingface_tokenize
 from spacy_transformers.truncate import truncate_oversize_splits
 from transformers.modeling_outputs import BaseModelOutput
 
+from ..batching import length_batches
+
 # Padded wordpiece positions per encoder call: 64 windows of 256. bf16
 # matrix products (AMX) ran 1.6x faster in calls of 16,384 positions than of
 # 4,096; fp32 the same either way.
 MAX_BATCH_POSITIONS = 16384
-# Most padding a batch may carry (share of its positions).
+# Most padding an encoder call may carry (share of its positions).
 MAX_PADDING = 0.1
 
 
@@ -57,33 +59,6 @@ def predict_sorted(model: Any, docs: List[Doc], transformer: Any) -> FullTransfo
     return FullTransformerBatch(spans=nested_spans, wordpieces=wordpieces, model_output=output, align=align)
 
 
-def length_batches(lengths: numpy.ndarray, max_positions: int, max_padding: float = MAX_PADDING) -> List[numpy.ndarray]:
-    """Indices of `lengths` in ascending order of length, cut into batches of
-    at most `max_positions` padded positions, each with at most a
-    `max_padding` share of padding (a single row longer than
-    `max_positions` is a batch of its own).
-
-    On CPU an encoder call costs about its padded positions, and a batch of
-    a few windows is already past the size where batching pays, so a batch
-    closes when padding would exceed the share rather than grow to the
-    budget with padding.
-    """
-    order = numpy.argsort(lengths, kind="stable")
-    batches: List[numpy.ndarray] = []
-    start, real = 0, 0
-    for end in range(len(order)):
-        length = int(lengths[order[end]])
-        # Sorted ascending: with row `end` in, the batch is `length` wide.
-        count = end - start + 1
-        if end > start and (count * length > max_positions or count * length - (real + length) > max_padding * count * length):
-            batches.append(order[start:end])
-            start, real = end, 0
-        real += length
-    if len(order) > start:
-        batches.append(order[start:])
-    return batches
-
-
 def encode_sorted(transformer: Any, wordpieces: WordpieceBatch, max_positions: int = MAX_BATCH_POSITIONS) -> BaseModelOutput:
     import torch
 
@@ -96,7 +71,7 @@ def encode_sorted(transformer: Any, wordpieces: WordpieceBatch, max_positions: i
     n_rows, n_positions = input_ids.shape
     states: Optional[List[Any]] = None
     with torch.inference_mode():
-        for rows in length_batches(lengths, max_positions):
+        for rows in length_batches(lengths, max_positions, MAX_PADDING):
             width = max(int(lengths[rows[-1]]), 1)
             index = torch.as_tensor(rows, device=device)
             kwargs = {"input_ids": input_ids[index, :width], "attention_mask": attention_mask[index, :width]}

@@ -24,7 +24,7 @@ from typing import Optional, Tuple
 import torch
 from torch import nn
 
-from ..encoder.predict import length_batches
+from ..batching import length_batches
 from .pytorch_srl_model import PredicateHead
 
 # Predicate x token positions per group: the [group, tokens, hidden] tensors

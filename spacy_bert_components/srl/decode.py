@@ -8,7 +8,7 @@ from typing import Dict, List, Sequence, Tuple
 
 import numpy
 
-from ..encoder.predict import length_batches
+from ..batching import length_batches
 
 NEG = -1e9
 
