@@ -207,9 +207,13 @@ def main() -> None:
 
     device = "cpu"
     if args.gpu_id >= 0:
+        from spacy_bert_components.errors import GPUUnavailableError
         from spacy_bert_components.gpu import require_gpu
 
-        device = require_gpu(args.gpu_id)
+        try:
+            device = require_gpu(args.gpu_id)
+        except GPUUnavailableError as err:
+            raise SystemExit(f"--gpu-id {args.gpu_id}: {err}") from None
     overrides: Dict[str, Any] = {}
     if args.precision:
         overrides["components.transformer.model.precision"] = args.precision
