@@ -43,7 +43,8 @@ def bbc_texts(folder: Path, n_docs: int, seed: int) -> List[str]:
     if not files:
         raise SystemExit(f"--bbc-dir {folder}: no 'News Articles/<category>/*.txt' files in it")
     random.Random(seed).shuffle(files)
-    # The files are Latin-1 (a few pound signs); decoded as such, not skipped.
+    # Latin-1 reads every byte: one file is not UTF-8. (A UTF-8 pound sign
+    # reads as two characters; the whitespace-separated words stay the same.)
     return [path.read_text(encoding="latin-1").strip() for path in files[:n_docs]]
 
 
