@@ -27,7 +27,7 @@ EXIT_INTERRUPTED = 130
 @click.option("--resume", is_flag=True, help="Finish an interrupted run in --output: blocks already written are skipped.")
 @click.option("--limit", type=int, default=None, help="Annotate only the first N documents.")
 @click.option("--max-chars", type=int, default=100_000, show_default=True, help="Longer texts become error rows.")
-@click.option("--threads", type=int, default=None, help="torch threads per process (default: --local: torch's default, one per core; Ray: one per whole CPU reserved).")
+@click.option("--threads", type=int, default=None, help="torch and BLAS threads per process (default: --local: their default, one per core; Ray: one per whole CPU reserved).")
 @click.option("--rows-per-file", type=int, default=1000, show_default=True, help="Documents per output file (fewer for small inputs, so every worker gets work).")
 def annotate(
     inputs: Tuple[Path, ...],
