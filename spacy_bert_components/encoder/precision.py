@@ -6,11 +6,10 @@ with bf16 support, it is several times faster than fp32 with hidden states
 at a mean cosine of 0.9999 to fp32's, so the heads trained on fp32 features
 need no retraining. Without such instructions bf16 is emulated and slower
 than fp32: "auto" picks bf16 only where the hardware has them. Training
-(gradients) always runs in fp32.
+(gradients) never uses the bf16 copy.
 """
-import contextlib
 import logging
-from typing import Any, ContextManager
+from typing import Any
 
 PRECISIONS = ("fp32", "bf16", "auto")
 
@@ -45,14 +44,3 @@ def resolve_precision(precision: str, device: Any) -> str:
             device,
         )
     return precision
-
-
-def precision_context(precision: str) -> ContextManager:
-    """Autocast for a bare encoder forward pass at `precision` (the
-    benchmark's bare encoder; the pipeline runs a bf16 copy instead, which
-    is faster still)."""
-    import torch
-
-    if precision == "fp32":
-        return contextlib.nullcontext()
-    return torch.autocast("cpu", dtype=torch.bfloat16)
