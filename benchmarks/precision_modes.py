@@ -20,20 +20,11 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from throughput import DEFAULT_BBC, bare_windows, bbc_texts  # noqa: E402
+from throughput import DEFAULT_BBC, bare_windows, bbc_texts, padded_batch  # noqa: E402
 
 
 def batches(windows: List[List[int]], size: int = 32) -> List[Any]:
-    import torch
-
-    out = []
-    for i in range(0, len(windows), size):
-        chunk = windows[i : i + size]
-        ids = torch.zeros((len(chunk), max(len(w) for w in chunk)), dtype=torch.long)
-        for row, window in enumerate(chunk):
-            ids[row, : len(window)] = torch.tensor(window)
-        out.append((ids, (ids != 0).long()))
-    return out
+    return [padded_batch(windows[i : i + size]) for i in range(0, len(windows), size)]
 
 
 def run(model: Any, data: List[Any], context: Callable[[], Any], keep: bool = False) -> List[Any]:

@@ -105,6 +105,17 @@ def bare_windows(tokenizer, texts: List[str], context: int) -> List[List[int]]:
     return sorted(windows, key=len)
 
 
+def padded_batch(windows: List[List[int]]) -> Tuple[Any, Any]:
+    """RETURNS (Tuple[Tensor, Tensor]): The windows' ids padded with 0
+    ([PAD]) to the longest, and their attention mask."""
+    import torch
+
+    ids = torch.zeros((len(windows), max(len(w) for w in windows)), dtype=torch.long)
+    for row, window in enumerate(windows):
+        ids[row, : len(window)] = torch.tensor(window)
+    return ids, (ids != 0).long()
+
+
 def bare_encoder_seconds(model, windows: List[List[int]], batch_size: int, device: str, sync) -> float:
     import torch
 
@@ -112,12 +123,7 @@ def bare_encoder_seconds(model, windows: List[List[int]], batch_size: int, devic
     start = time.perf_counter()
     with torch.inference_mode():
         for i in range(0, len(windows), batch_size):
-            batch = windows[i : i + batch_size]
-            width = max(len(w) for w in batch)
-            ids = torch.zeros((len(batch), width), dtype=torch.long)
-            for row, window in enumerate(batch):
-                ids[row, : len(window)] = torch.tensor(window)
-            mask = (ids != 0).long()
+            ids, mask = padded_batch(windows[i : i + batch_size])
             model(input_ids=ids.to(device), attention_mask=mask.to(device), output_hidden_states=True)
     sync()
     return time.perf_counter() - start

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Renders the README's picture of semantic frames: `spacy-bert show` writes
+# Renders the picture of semantic frames in docs/semantic_roles.md: `spacy-bert show` writes
 # displaCy's HTML (one line of spans per predicate) with the embedded default
 # pipeline, and headless Chromium (`apt install chromium`) screenshots it.
 #
