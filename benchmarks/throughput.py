@@ -192,13 +192,15 @@ def inference_module(nlp) -> Any:
 
 
 def main() -> None:
+    from spacy_bert_components.info import DEMO_CORPUS
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="", help="pipeline path (default: the embedded default)")
     parser.add_argument("--precision", choices=["fp32", "bf16"], default=None, help="override the encoder's precision setting")
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2], help="torch thread counts, each measured")
     parser.add_argument("--bbc-dir", type=Path, default=Path(os.environ.get("SPACY_BERT_BBC_DIR", DEFAULT_BBC)))
     parser.add_argument("--bbc-docs", type=int, default=120, help="BBC articles, a seeded sample")
-    parser.add_argument("--demo-corpus", type=Path, default=REPO / "corpus" / "demo.jsonl")
+    parser.add_argument("--demo-corpus", type=Path, default=DEMO_CORPUS)
     parser.add_argument("--demo-repeat", type=int, default=20, help="times the 12 demo documents are repeated")
     parser.add_argument("--context", type=int, default=0, help="bare encoder window in wordpieces (default: the pipeline's budget)")
     parser.add_argument("--bare-batch", type=int, default=32, help="windows per bare encoder batch")

@@ -6,8 +6,9 @@ from .about import __version__
 from .encoder.resolve import DEFAULT_ENCODER, resolve_encoder, weights_file, weights_sha256
 from .errors import EncoderNotFoundError
 
-# The embedded default pipeline ships inside the package (see issue 6).
+# Both ship inside the package, so a wheel install finds them wherever it runs.
 DEFAULT_PIPELINE_DIR = Path(__file__).parent / "default_pipeline"
+DEMO_CORPUS = Path(__file__).parent / "demo_corpus" / "demo.jsonl"
 
 
 def default_pipeline_path() -> Optional[Path]:

@@ -35,3 +35,21 @@ def test_entry_point_resolves(ep):
         assert Language.has_factory(ep.name)
     else:
         assert registry.get(REGISTRY_OF_GROUP[ep.group], ep.name) is not None
+
+
+# Alias names -> the name of the same head.
+ALIASES = {
+    "spacy-bert-components.NERModel.v1": "spacy-bert-components.NERBiLSTMModel.v1",
+    "spacy-bert-components.NERModel.v2": "spacy-bert-components.NERWindowModel.v1",
+    "spacy-bert-components.SentimentModel.v1": "spacy-bert-components.SentimentPoolingModel.v1",
+    "spacy-bert-components.SentimentModel.v2": "spacy-bert-components.SentimentWindowModel.v1",
+    "spacy-bert-components.SRLModel.v1": "spacy-bert-components.SRLBiLSTMModel.v1",
+    "spacy-bert-components.SRLModel.v3": "spacy-bert-components.SRLConvModel.v1",
+}
+
+
+@pytest.mark.parametrize("old,new", sorted(ALIASES.items()))
+def test_earlier_architecture_names_build_the_same_head(old, new):
+    assert registry.architectures.get(old) is registry.architectures.get(new)
+    declared = {ep.name: ep.value for ep in _entry_points() if ep.group == "spacy_architectures"}
+    assert declared[old] == declared[new]

@@ -65,10 +65,9 @@ def demo(corpus: Optional[Path], model: Optional[str], output: Path) -> None:
     """Annotate the demo corpus, write it as Parquet and print what was found
     per document."""
     from ..demo import run_demo
+    from ..info import DEMO_CORPUS
 
-    if corpus is None:
-        corpus = Path(__file__).resolve().parents[2] / "corpus" / "demo.jsonl"
-    run_demo(corpus, model, output)
+    run_demo(corpus or DEMO_CORPUS, model, output)
 
 
 @cli.command()

@@ -9,13 +9,15 @@ be:
 * a Hugging Face model name that is already in the local Hugging Face cache.
 
 Anything else raises `EncoderNotFoundError` at once, with the fix in the
-message, instead of a hub time-out half an hour into a batch job.
+message, instead of a hub time-out half an hour into a batch job. Only local
+directories reach `from_pretrained`, so nothing here needs the process-wide
+`HF_HUB_OFFLINE` switch, and importing the package leaves the environment as
+the user set it.
 """
 import functools
 import hashlib
-import os
 from pathlib import Path
-from typing import Dict, Optional, Union
+from typing import Optional, Union
 
 from ..errors import EncoderNotFoundError
 
@@ -34,24 +36,6 @@ DEFAULT_ENCODER_ALIASES = frozenset(
     }
 )
 WEIGHTS_FILES = ("model.safetensors", "pytorch_model.bin")
-OFFLINE_ENV: Dict[str, str] = {
-    "HF_HUB_OFFLINE": "1",
-    "TRANSFORMERS_OFFLINE": "1",
-    "HF_DATASETS_OFFLINE": "1",
-    "HF_HUB_DISABLE_TELEMETRY": "1",
-}
-
-
-def set_offline_env() -> None:
-    """Switch the Hugging Face libraries to offline mode unless the user chose.
-
-    Set before `transformers` is first imported where possible; resolution
-    below never relies on it anyway, as it only ever hands local paths on.
-    """
-    for key, value in OFFLINE_ENV.items():
-        os.environ.setdefault(key, value)
-
-
 def default_encoder_path() -> Path:
     """RETURNS (Path): The model directory inside the installed encoder package."""
     try:
@@ -91,7 +75,6 @@ def resolve_encoder(name: Union[str, Path]) -> Path:
     name (Union[str, Path]): "default", a local directory or a cached hub name.
     RETURNS (Path): A directory that `from_pretrained` loads with no network.
     """
-    set_offline_env()
     if str(name) in DEFAULT_ENCODER_ALIASES:
         return default_encoder_path()
     path = Path(name).expanduser()

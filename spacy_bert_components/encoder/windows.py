@@ -18,6 +18,8 @@ import numpy
 from spacy.tokens import Doc, Span
 from spacy_transformers.util import registry
 
+from ..layers.sentences import sentence_bounds
+
 # [CLS] and [SEP] around every window.
 N_SPECIAL = 2
 
@@ -70,7 +72,7 @@ class SentenceWindows:
         windows: List[Span] = []
         start = end = 0
         size = 0
-        for sent_start, sent_end in _sentence_bounds(doc):
+        for sent_start, sent_end in sentence_bounds(doc):
             sent_size = int(counts[sent_start:sent_end].sum())
             if sent_size > budget:
                 if end > start:
@@ -86,12 +88,6 @@ class SentenceWindows:
         if end > start:
             windows.append(doc[start:end])
         return windows
-
-
-def _sentence_bounds(doc: Doc) -> List[tuple]:
-    if doc.has_annotation("SENT_START"):
-        return [(sent.start, sent.end) for sent in doc.sents]
-    return [(0, len(doc))]
 
 
 def _cut(doc: Doc, counts: numpy.ndarray, start: int, end: int, budget: int) -> List[Span]:

@@ -15,7 +15,7 @@ from ..torch_gemm import use_torch_gemm
 
 DEFAULT_NER_CONFIG = """
 [model]
-@architectures = "spacy-bert-components.NERModel.v1"
+@architectures = "spacy-bert-components.NERBiLSTMModel.v1"
 hidden_width = 64
 maxout_pieces = 2
 use_upper = true
@@ -56,7 +56,7 @@ def make_bert_ner(
     """Create a `bert_ner` component: spaCy's `EntityRecognizer`.
 
     model (Model): The transition-based model; by default
-        `spacy-bert-components.NERModel.v1` on its own default encoder
+        `spacy-bert-components.NERBiLSTMModel.v1` on its own default encoder
         (`Tok2VecEncoder.v1`). Use `Listener.v1` as its tok2vec to share the
         pipeline's `transformer`.
     moves (Optional[TransitionSystem]): The transitions; from the data by default.

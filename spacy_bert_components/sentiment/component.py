@@ -9,17 +9,18 @@ Written per document:
   `doc.to_bytes()` and pickle keep them). `span._.sentiment` and
   `doc._.sentiment` read them back.
 """
-from typing import Any, Callable, Dict, Iterable, List, Optional
+from typing import Any, Callable, Dict, Iterable, Optional
 
 from spacy.language import Language
 from spacy.pipeline.textcat import TextCategorizer
-from spacy.tokens import Doc, Span, SpanGroup
+from spacy.tokens import Doc, Span
 from spacy.training import Example, validate_examples
 from spacy.vocab import Vocab
 from thinc.api import Config, Model, Optimizer, set_dropout_rate
 
-from .model import SentimentScores, sentence_lengths
+from ..span_groups import groups_of_kind, write_owned_group
 from ..torch_gemm import use_torch_gemm
+from .model import SentimentScores, sentence_lengths
 
 DEFAULT_SPANS_KEY = "sentiment"
 DEFAULT_POSITIVE_LABEL = "positive"
@@ -30,7 +31,7 @@ GROUP_KIND = "spacy-bert-components.sentence_sentiment"
 
 DEFAULT_SENTIMENT_CONFIG = """
 [model]
-@architectures = "spacy-bert-components.SentimentModel.v1"
+@architectures = "spacy-bert-components.SentimentPoolingModel.v1"
 pooling = "mean_max"
 hidden_width = 0
 dropout = 0.1
@@ -42,15 +43,11 @@ name = "default"
 DEFAULT_SENTIMENT_MODEL = Config().from_str(DEFAULT_SENTIMENT_CONFIG)["model"]
 
 
-def _groups(doc: Doc) -> List[SpanGroup]:
-    return [g for g in doc.spans.values() if g.attrs.get("kind") == GROUP_KIND]
-
-
 def get_span_sentiment(span: Span) -> Optional[float]:
     """The signed sentiment of a span: its sentence's score, or for any other
     span the token-weighted mean of the sentences it overlaps. None when no
     sentiment component annotated the doc."""
-    for group in _groups(span.doc):
+    for group in groups_of_kind(span.doc, GROUP_KIND):
         scores = group.attrs["scores"]
         total, weight = 0.0, 0
         for sent, score in zip(group, scores):
@@ -67,7 +64,7 @@ def get_span_sentiment(span: Span) -> Optional[float]:
 def get_doc_sentiment(doc: Doc) -> Optional[float]:
     """The signed document sentiment as stored with the sentence scores (it
     survives DocBin, which does not keep the built-in `doc.sentiment`)."""
-    for group in _groups(doc):
+    for group in groups_of_kind(doc, GROUP_KIND):
         return group.attrs.get("doc_score")
     return None
 
@@ -144,11 +141,6 @@ class SentimentCategorizer(TextCategorizer):
             doc.cats.update({label: p for label, p in zip(labels, probs)})
             doc_score = self._signed(dict(zip(labels, probs)))
             doc.sentiment = doc_score
-            if key in doc.spans and doc.spans[key].attrs.get("annotator") != self.name:
-                raise ValueError(
-                    f"doc.spans[{key!r}] was written by another component; "
-                    f"set a different `spans_key` for the {self.name!r} component."
-                )
             offsets, tok = [], 0
             for n in sentence_lengths(doc):
                 offsets.append((tok, tok + n))
@@ -157,13 +149,13 @@ class SentimentCategorizer(TextCategorizer):
                 Span(doc, s, e, label=labels[max(range(len(labels)), key=row.__getitem__)])
                 for (s, e), row in zip(offsets, rows)
             ]
-            doc.spans[key] = SpanGroup(
+            write_owned_group(
                 doc,
-                name=key,
-                spans=spans,
+                key,
+                spans,
+                kind=GROUP_KIND,
+                annotator=self.name,
                 attrs={
-                    "kind": GROUP_KIND,
-                    "annotator": self.name,
                     "labels": labels,
                     "probs": rows,
                     "scores": [self._signed(dict(zip(labels, row))) for row in rows],
@@ -251,7 +243,7 @@ def make_bert_sentiment(
 ) -> SentimentCategorizer:
     """Create a `bert_sentiment` component.
 
-    model (Model): `spacy-bert-components.SentimentModel.v1` by default, on its
+    model (Model): `spacy-bert-components.SentimentPoolingModel.v1` by default, on its
         own default encoder (`Tok2VecEncoder.v1`); use `Listener.v1` as its
         tok2vec to share the pipeline's `transformer`.
     spans_key (str): `doc.spans` key for the scored sentences.

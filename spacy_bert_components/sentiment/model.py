@@ -22,7 +22,8 @@ from thinc.api import (
 )
 from thinc.types import Floats2d, Ints1d, Ragged
 
-from ..ner.model import build_ner_tok2vec_v1, build_window_tok2vec
+from ..layers.sentences import sentence_bounds
+from ..layers.token_features import build_feature_tok2vec, build_window_tok2vec
 
 # (doc probabilities, sentence probabilities as a Ragged over docs)
 SentimentScores = Tuple[Floats2d, Ragged]
@@ -31,15 +32,11 @@ SentimentScores = Tuple[Floats2d, Ragged]
 def sentence_lengths(doc: Doc) -> List[int]:
     """RETURNS (List[int]): The token count of each sentence; the whole doc is
     one sentence when nothing set sentence boundaries."""
-    if len(doc) == 0:
-        return []
-    if not doc.has_annotation("SENT_START"):
-        return [len(doc)]
-    return [len(sent) for sent in doc.sents]
+    return [end - start for start, end in sentence_bounds(doc)]
 
 
-@registry.architectures("spacy-bert-components.SentimentModel.v1")
-def build_sentiment_model_v1(
+@registry.architectures("spacy-bert-components.SentimentPoolingModel.v1")
+def build_sentiment_pooling_model(
     tok2vec: Model[List[Doc], List[Floats2d]],
     *,
     pooling: str = "mean_max",
@@ -70,7 +67,7 @@ def build_sentiment_model_v1(
     else:
         raise ValueError(f"pooling = {pooling!r} is not one of 'mean', 'max', 'mean_max'.")
     if lstm_depth > 0:
-        tok2vec = build_ner_tok2vec_v1(
+        tok2vec = build_feature_tok2vec(
             tok2vec, feature_attrs=[], hidden_width=context_width, lstm_depth=lstm_depth, dropout=dropout
         )
     layers: List[Model] = [Dropout(dropout)]
@@ -91,8 +88,8 @@ def build_sentiment_model_v1(
     return model
 
 
-@registry.architectures("spacy-bert-components.SentimentModel.v2")
-def build_sentiment_model_v2(
+@registry.architectures("spacy-bert-components.SentimentWindowModel.v1")
+def build_sentiment_window_model(
     tok2vec: Model[List[Doc], List[Floats2d]],
     *,
     pooling: str = "mean_max",
@@ -103,8 +100,9 @@ def build_sentiment_model_v2(
     dropout: float = 0.1,
     nO: Optional[int] = None,
 ) -> Model[List[Doc], SentimentScores]:
-    """The light sentiment model: v1 with the BiLSTM replaced by a narrow
-    projection and spaCy's `MaxoutWindowEncoder` (as in `NERModel.v2`), so
+    """The light sentiment model: `SentimentPoolingModel.v1` with the BiLSTM
+    replaced by a narrow projection and spaCy's `MaxoutWindowEncoder` (as in
+    `NERWindowModel.v1`), so
     that short phrases ("not good") are composed before pooling, at a
     fraction of the BiLSTM's cost on CPU.
 
@@ -116,12 +114,13 @@ def build_sentiment_model_v2(
     window_depth (int): Window layers; 0: the projection only.
     dropout (float): Dropout after the projection and before the output.
     nO (Optional[int]): Number of labels; inferred from the data.
-    RETURNS (Model[List[Doc], Tuple[Floats2d, Ragged]]): As v1.
+    RETURNS (Model[List[Doc], Tuple[Floats2d, Ragged]]): As
+        `SentimentPoolingModel.v1`.
     """
     windows = build_window_tok2vec(
         tok2vec, width=context_width, window_size=window_size, window_depth=window_depth, dropout=dropout
     )
-    return build_sentiment_model_v1(
+    return build_sentiment_pooling_model(
         windows, pooling=pooling, hidden_width=hidden_width, lstm_depth=0, dropout=dropout, nO=nO
     )
 
@@ -192,3 +191,8 @@ def init(model: Model, X: Optional[List[Doc]] = None, Y: Optional[Floats2d] = No
         output.initialize(X=pooled)
     else:
         output.initialize()
+
+
+# Alias names of the same heads: pipelines and configs that use them load.
+registry.architectures.register("spacy-bert-components.SentimentModel.v1", func=build_sentiment_pooling_model)
+registry.architectures.register("spacy-bert-components.SentimentModel.v2", func=build_sentiment_window_model)

@@ -1,4 +1,4 @@
-"""The light PyTorch SRL head (`SRLModel.v2`): the per-predicate BiLSTM of
+"""The light PyTorch SRL head (`SRLConvModel.v1`): the per-predicate BiLSTM of
 `SRLHead` replaced by a factorized input layer and residual 1-D convolutions.
 
 The BiLSTM runs one sequential step per token for every predicate, which on
@@ -11,11 +11,11 @@ operations; dilated convolutions (dilation 1, 2, 4, ...) then give each tag
 the neighbouring tokens' view, all in parallel. The encoder's vectors are
 already contextual, so the head needs little context of its own.
 
-`SRLModel.v3` adds what lies between each token and its predicate
-(`between_width`): a narrow learned feature of every token, summed over the
-tokens strictly between the two through prefix sums, so two gathers per
-(predicate, token) give the whole stretch's summary that the convolutions'
-few tokens of context do not reach.
+With `between_width`, it adds what lies between each token and its
+predicate: a narrow learned feature of every token, summed over the tokens
+strictly between the two through prefix sums, so two gathers per (predicate,
+token) give the whole stretch's summary that the convolutions' few tokens of
+context do not reach.
 
 Same inputs and outputs as `SRLHead`, so the thinc wiring is shared.
 """
@@ -119,7 +119,7 @@ class SRLConvHead(PredicateHead):
             roles[group, :Lg] = self.tagger(h)
             at_predicate[group] = h[torch.arange(group.numel(), device=X.device), positions]
         features = torch.cat([at_predicate, Xv], dim=-1)
-        return pred_logits, roles, self.classify_senses(features), pred_sent, pred_pos, features
+        return pred_logits, roles, self.classify_senses(features), pred_sent, pred_pos, features, *self.sense_parameters()
 
     def _between_prefix(self, X: torch.Tensor) -> Optional[torch.Tensor]:
         """RETURNS (Optional[Tensor[B, L + 1, W]]): Prefix sums of the between

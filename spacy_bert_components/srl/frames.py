@@ -6,7 +6,7 @@ and pickling keep. The group holds every predicate (label "V") and argument
 span (label = role), so that plain span tools and displaCy see them, and its
 `attrs` hold the frame structure as plain token offsets (msgpack-able):
 
-    {"format": "bert_srl.v1",
+    {"kind": "bert_srl.v1", "annotator": "srl" | None,
      "frames": [{"predicate": [start, end], "roleset": "come.03" | None,
                  "arguments": [[role, start, end, head], ...]}, ...]}
 """
@@ -15,7 +15,11 @@ from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from spacy.tokens import Doc, Span, SpanGroup, Token
 
+from ..span_groups import group_kind, write_owned_group
+
 FORMAT = "bert_srl.v1"
+# Another marking of frame groups that converted corpora on disk may carry: read the same.
+LEGACY_FORMAT_ATTR = "format"
 DEFAULT_SPANS_KEY = "srl"
 PREDICATE_LABEL = "V"
 
@@ -81,7 +85,9 @@ class Frame:
 
 
 def is_srl_group(group: SpanGroup) -> bool:
-    return isinstance(group.attrs, dict) and group.attrs.get("format") == FORMAT
+    """RETURNS (bool): Whether the group holds frames (written by bert_srl or
+    a converter)."""
+    return group_kind(group) == FORMAT or (isinstance(group.attrs, dict) and group.attrs.get(LEGACY_FORMAT_ATTR) == FORMAT)
 
 
 def has_frames(doc: Doc, key: str = DEFAULT_SPANS_KEY) -> bool:
@@ -96,24 +102,25 @@ def read_frames(doc: Doc, key: str = DEFAULT_SPANS_KEY) -> List[FrameData]:
     return [FrameData.from_msg(msg) for msg in doc.spans[key].attrs.get("frames", [])]
 
 
-def write_frames(doc: Doc, frames: Iterable[FrameData], key: str = DEFAULT_SPANS_KEY) -> None:
+def write_frames(
+    doc: Doc, frames: Iterable[FrameData], key: str = DEFAULT_SPANS_KEY, *, annotator: Optional[str] = None
+) -> None:
     """Store frames on the doc under span group `key`, replacing earlier SRL
     output there. Raises ValueError if `key` holds a group something else wrote.
+
+    annotator (Optional[str]): The writing component's name; None for gold
+        data (converters).
     """
-    if key in doc.spans and not is_srl_group(doc.spans[key]):
-        raise ValueError(
-            f"doc.spans[{key!r}] already holds spans written by another component; "
-            f"bert_srl will not overwrite them. Set a different `spans_key` in "
-            f"[components.srl] (e.g. spans_key = \"srl\")."
-        )
+    if key in doc.spans and is_srl_group(doc.spans[key]) and group_kind(doc.spans[key]) is None:
+        del doc.spans[key]  # frames in the legacy marking: replaced like any others
     frames = list(frames)
     spans = []
     for frame in frames:
         spans.append(Span(doc, frame.predicate[0], frame.predicate[1], label=PREDICATE_LABEL))
         for role, start, end, _ in frame.arguments:
             spans.append(Span(doc, start, end, label=role))
-    doc.spans[key] = SpanGroup(
-        doc, name=key, attrs={"format": FORMAT, "frames": [f.to_msg() for f in frames]}, spans=spans
+    write_owned_group(
+        doc, key, spans, kind=FORMAT, annotator=annotator, attrs={"frames": [f.to_msg() for f in frames]}
     )
 
 

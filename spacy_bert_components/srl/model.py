@@ -15,10 +15,11 @@ from spacy.util import registry
 from thinc.api import ArgsKwargs, Linear, Model, PyTorchWrapper_v2, noop, torch2xp, xp2torch
 from thinc.types import Floats2d
 
+from ..layers.sentences import sentence_bounds
 from .conv_head import SRLConvHead
 from .pytorch_srl_model import SRLHead
 
-# The PyTorch head each architecture version builds, by `head_settings["kind"]`.
+# The PyTorch head each architecture builds, by `head_settings["kind"]`.
 HEAD_CLASSES = {"lstm": SRLHead, "conv": SRLConvHead}
 
 SRLInput = Tuple[List[Doc], Optional[List[List[int]]]]
@@ -35,6 +36,8 @@ class SRLScores:
         prediction, where the component scores candidate rolesets only).
     pred_sent, pred_pos (numpy [P]): Predicates labelled (sentence row, position).
     sense_features (numpy [P, F]): The roleset classifier's input.
+    sense_weight, sense_bias (numpy [n_senses, F], [n_senses]): The roleset
+        classifier, so that prediction scores only each predicate's candidates.
     """
 
     sents: List[Tuple[int, int, int]]
@@ -44,20 +47,12 @@ class SRLScores:
     pred_sent: Any
     pred_pos: Any
     sense_features: Any = None
+    sense_weight: Any = None
+    sense_bias: Any = None
 
 
-def sentence_bounds(doc: Doc) -> List[Tuple[int, int]]:
-    """RETURNS (List[Tuple[int, int]]): (start, end) of each sentence; the whole
-    doc when it has no sentence boundaries (e.g. a training doc)."""
-    if len(doc) == 0:
-        return []
-    if doc.has_annotation("SENT_START"):
-        return [(s.start, s.end) for s in doc.sents]
-    return [(0, len(doc))]
-
-
-@registry.architectures("spacy-bert-components.SRLModel.v1")
-def build_srl_model_v1(
+@registry.architectures("spacy-bert-components.SRLBiLSTMModel.v1")
+def build_srl_bilstm_model(
     tok2vec: Model[List[Doc], List[Floats2d]],
     hidden_size: int = 256,
     lstm_depth: int = 1,
@@ -93,40 +88,8 @@ def build_srl_model_v1(
     return model
 
 
-@registry.architectures("spacy-bert-components.SRLModel.v2")
-def build_srl_model_v2(
-    tok2vec: Model[List[Doc], List[Floats2d]],
-    hidden_size: int = 128,
-    conv_depth: int = 2,
-    conv_window: int = 1,
-    max_distance: int = 32,
-    dropout: float = 0.1,
-) -> Model[SRLInput, SRLScores]:
-    """The light semantic role labelling model: v1's inputs, outputs and
-    training, with the per-predicate BiLSTM replaced by a factorized input
-    layer and residual convolutions (`conv_head.py`), several times faster
-    on CPU.
-
-    tok2vec (Model[List[Doc], List[Floats2d]]): Token vectors: a listener on the
-        shared transformer, or an encoder of its own.
-    hidden_size (int): Width of the projection, the convolutions and the MLPs.
-    conv_depth (int): Residual convolutions over each predicate's tokens.
-    conv_window (int): Taps each side of a convolution; layer i is dilated
-        by 2**i, so 2 layers of window 1 see 3 tokens each side.
-    max_distance (int): Offsets from the predicate are clipped to +-max_distance.
-    dropout (float): Dropout inside the head.
-    RETURNS (Model[SRLInput, SRLScores]): The model.
-    """
-    model = build_srl_model_v1(tok2vec, hidden_size=hidden_size, dropout=dropout)
-    model.attrs["head_settings"] = dict(
-        kind="conv", hidden=hidden_size, conv_depth=conv_depth, conv_window=conv_window,
-        max_distance=max_distance, dropout=dropout,
-    )
-    return model
-
-
-@registry.architectures("spacy-bert-components.SRLModel.v3")
-def build_srl_model_v3(
+@registry.architectures("spacy-bert-components.SRLConvModel.v1")
+def build_srl_conv_model(
     tok2vec: Model[List[Doc], List[Floats2d]],
     hidden_size: int = 96,
     conv_depth: int = 2,
@@ -135,21 +98,30 @@ def build_srl_model_v3(
     between_width: int = 32,
     dropout: float = 0.1,
 ) -> Model[SRLInput, SRLScores]:
-    """v2's light model, with what lies between each token and its predicate
-    as an input: the sum of a narrow learned token feature over the tokens
-    between them (from prefix sums; `conv_head.py`). The convolutions see a
-    few tokens around each token; this gives every token a summary of the
-    whole stretch to the predicate at the cost of two gathers.
+    """The light semantic role labelling model: `SRLBiLSTMModel.v1`'s inputs,
+    outputs and training, with the per-predicate BiLSTM replaced by a
+    factorized input layer and residual convolutions (`conv_head.py`),
+    several times faster on CPU. The convolutions see a few tokens around
+    each token; what lies between each token and its predicate comes in as
+    the sum of a narrow learned token feature over the tokens between them
+    (from prefix sums), at the cost of two gathers.
 
-    between_width (int): Width of the between feature; the other arguments
-        are v2's.
+    tok2vec (Model[List[Doc], List[Floats2d]]): Token vectors: a listener on the
+        shared transformer, or an encoder of its own.
+    hidden_size (int): Width of the projection, the convolutions and the MLPs.
+    conv_depth (int): Residual convolutions over each predicate's tokens.
+    conv_window (int): Taps each side of a convolution; layer i is dilated
+        by 2**i, so 2 layers of window 1 see 3 tokens each side.
+    max_distance (int): Offsets from the predicate are clipped to +-max_distance.
+    between_width (int): Width of the between feature; 0: none.
+    dropout (float): Dropout inside the head.
     RETURNS (Model[SRLInput, SRLScores]): The model.
     """
-    model = build_srl_model_v2(
-        tok2vec, hidden_size=hidden_size, conv_depth=conv_depth, conv_window=conv_window,
-        max_distance=max_distance, dropout=dropout,
+    model = build_srl_bilstm_model(tok2vec, hidden_size=hidden_size, dropout=dropout)
+    model.attrs["head_settings"] = dict(
+        kind="conv", hidden=hidden_size, conv_depth=conv_depth, conv_window=conv_window,
+        max_distance=max_distance, between_width=between_width, dropout=dropout,
     )
-    model.attrs["head_settings"]["between_width"] = between_width
     return model
 
 
@@ -231,10 +203,8 @@ def forward(model: Model, inputs: SRLInput, is_train: bool) -> Tuple[SRLScores, 
                     pp.append(t - s)
         pred_sent = numpy.asarray(ps, dtype="int64")
         pred_pos = numpy.asarray(pp, dtype="int64")
-    (pred, roles, senses, ps_out, pp_out, features), backprop_head = head(
-        (padded, lengths, pred_sent, pred_pos, model.attrs["threshold"]), is_train
-    )
-    scores = SRLScores(sents, pred, roles, senses, ps_out, pp_out, features)
+    outputs, backprop_head = head((padded, lengths, pred_sent, pred_pos, model.attrs["threshold"]), is_train)
+    scores = SRLScores(sents, *outputs)
 
     def backprop(d_scores: Tuple[Any, Any, Any]) -> Any:
         d_padded = backprop_head(d_scores)
@@ -264,8 +234,11 @@ def _convert_inputs(model: Model, inputs: Sequence[Any], is_train: bool):
 
 def _convert_outputs(model: Model, X_Ytorch: Any, is_train: bool):
     _, outputs = X_Ytorch
-    pred, roles, senses, pred_sent, pred_pos, features = outputs
-    Y = tuple(torch2xp(t) for t in (pred, roles, senses, pred_sent, pred_pos, features.detach()))
+    pred, roles, senses, pred_sent, pred_pos, features, sense_weight, sense_bias = outputs
+    Y = tuple(
+        torch2xp(t.detach() if i >= 5 else t)
+        for i, t in enumerate((pred, roles, senses, pred_sent, pred_pos, features, sense_weight, sense_bias))
+    )
 
     def reverse(dY: Sequence[Any]) -> ArgsKwargs:
         tensors, grads = [], []
@@ -276,3 +249,8 @@ def _convert_outputs(model: Model, X_Ytorch: Any, is_train: bool):
         return ArgsKwargs(args=(tuple(tensors),), kwargs={"grad_tensors": tuple(grads)})
 
     return Y, reverse
+
+
+# Alias names of the same heads: pipelines and configs that use them load.
+registry.architectures.register("spacy-bert-components.SRLModel.v1", func=build_srl_bilstm_model)
+registry.architectures.register("spacy-bert-components.SRLModel.v3", func=build_srl_conv_model)

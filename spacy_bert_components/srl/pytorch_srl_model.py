@@ -54,7 +54,16 @@ class PredicateHead(nn.Module):
         """RETURNS: `forward`'s result when there is no predicate to label."""
         L = X.shape[1]
         features = X.new_zeros((0, self.sense.in_features))
-        return pred_logits, X.new_zeros((0, L, self.n_tags + 1)), self.classify_senses(features), pred_sent, pred_pos, features
+        return (
+            pred_logits, X.new_zeros((0, L, self.n_tags + 1)), self.classify_senses(features),
+            pred_sent, pred_pos, features, *self.sense_parameters(),
+        )
+
+    def sense_parameters(self) -> Tuple[torch.Tensor, torch.Tensor]:
+        """RETURNS: The roleset classifier's weight [n_senses, F] and bias
+        [n_senses], returned with every batch's scores (the component scores
+        each predicate's candidate rolesets with them)."""
+        return self.sense.weight.detach()[: self.n_senses], self.sense.bias.detach()[: self.n_senses]
 
     def classify_senses(self, features: torch.Tensor) -> torch.Tensor:
         """RETURNS (Tensor[P, n_senses]): Roleset logits in training, where the
@@ -151,4 +160,4 @@ class SRLHead(PredicateHead):
         roles = self.tagger(out)
         at_predicate = out[torch.arange(P, device=X.device), pred_pos]
         features = torch.cat([at_predicate, Xv], dim=-1)
-        return pred_logits, roles, self.classify_senses(features), pred_sent, pred_pos, features
+        return pred_logits, roles, self.classify_senses(features), pred_sent, pred_pos, features, *self.sense_parameters()

@@ -6,21 +6,23 @@ from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set, Tupl
 import numpy
 from spacy.language import Language
 from spacy.pipeline import TrainablePipe
-from spacy.tokens import Doc, Span, SpanGroup
+from spacy.tokens import Doc, Span
 from spacy.training import Example, validate_get_examples
 from thinc.api import Config, Model, Optimizer, set_dropout_rate
 from thinc.types import Floats1d
 
-from .gold import gold_char_spans, has_gold
-from .model import sentence_bounds
+from ..arrays import sigmoid
+from ..layers.sentences import sentence_bounds
+from ..span_groups import check_writable, groups_of_kind, write_owned_group
 from ..torch_gemm import use_torch_gemm
+from .gold import gold_char_spans, has_gold
 
 DEFAULT_SPANS_KEY = "summary"
 DEFAULT_SENTENCES_KEY = "summary_sentences"
 DEFAULT_N_SENTENCES = 3
-# Marks a span group as ours: any other group under our keys is not
-# overwritten (we raise instead).
-ANNOTATOR_ATTR = "annotator"
+# What the two span groups hold: the getters find them by it, under any key.
+SUMMARY_KIND = "bert_summarizer.summary"
+SENTENCES_KIND = "bert_summarizer.sentences"
 
 DEFAULT_SUMMARIZER_MODEL = """
 [model]
@@ -93,19 +95,17 @@ def _install_extensions() -> None:
 
 
 def _get_doc_summary(doc: Doc) -> Optional[str]:
-    if DEFAULT_SPANS_KEY not in doc.spans:
+    groups = groups_of_kind(doc, SUMMARY_KIND)
+    if not groups:
         return None
-    return " ".join(span.text.strip() for span in doc.spans[DEFAULT_SPANS_KEY])
+    return " ".join(span.text.strip() for span in groups[0])
 
 
 def _get_span_score(span: Span) -> Optional[float]:
-    doc = span.doc
-    if DEFAULT_SENTENCES_KEY not in doc.spans:
-        return None
-    group = doc.spans[DEFAULT_SENTENCES_KEY]
-    for sent, score in zip(group, group.attrs.get("scores", [])):
-        if sent.start == span.start and sent.end == span.end:
-            return score
+    for group in groups_of_kind(span.doc, SENTENCES_KIND):
+        for sent, score in zip(group, group.attrs.get("scores", [])):
+            if sent.start == span.start and sent.end == span.end:
+                return score
     return None
 
 
@@ -119,8 +119,8 @@ class SentenceSummarizer(TrainablePipe):
     Writes `doc.spans[spans_key]` (the summary's sentences in document order,
     `attrs["scores"]` their scores) and `doc.spans[sentences_key]` (every
     sentence, `attrs["scores"]` aligned). Getters: `doc._.summary` (the
-    summary's text) and `span._.summary_score` (a sentence's score); they
-    read the default keys "summary" and "summary_sentences".
+    summary's text) and `span._.summary_score` (a sentence's score), which
+    find the groups under whatever keys are configured.
     """
 
     def __init__(
@@ -177,28 +177,20 @@ class SentenceSummarizer(TrainablePipe):
     def set_annotations(self, docs: Iterable[Doc], scores: List[Floats1d]) -> None:
         """Write the summary and every sentence's score to `doc.spans`."""
         for doc, logits in zip(docs, scores):
-            for key in (self.cfg["spans_key"], self.cfg["sentences_key"]):
-                if key in doc.spans and doc.spans[key].attrs.get(ANNOTATOR_ATTR) != self.name:
-                    raise ValueError(
-                        f"doc.spans[{key!r}] was written by another component; "
-                        f"bert_summarizer '{self.name}' will not overwrite it. "
-                        "Set its spans_key/sentences_key to other names."
-                    )
-            bounds = sentence_bounds(doc)
-            probs = [float(p) for p in _sigmoid(self.model.ops.to_numpy(logits))]
+            # Both keys are checked before either is written.
+            check_writable(doc, self.cfg["sentences_key"], kind=SENTENCES_KIND, annotator=self.name)
+            check_writable(doc, self.cfg["spans_key"], kind=SUMMARY_KIND, annotator=self.name)
+            bounds = sentence_bounds(doc, required_by="bert_summarizer")
+            probs = [float(p) for p in sigmoid(self.model.ops.to_numpy(logits))]
             sents = [doc[start:end] for start, end in bounds]
             chosen = self.select(sents, probs)
-            doc.spans[self.cfg["sentences_key"]] = SpanGroup(
-                doc,
-                name=self.cfg["sentences_key"],
-                spans=sents,
-                attrs={"scores": probs, ANNOTATOR_ATTR: self.name},
+            write_owned_group(
+                doc, self.cfg["sentences_key"], sents,
+                kind=SENTENCES_KIND, annotator=self.name, attrs={"scores": probs},
             )
-            doc.spans[self.cfg["spans_key"]] = SpanGroup(
-                doc,
-                name=self.cfg["spans_key"],
-                spans=[sents[i] for i in chosen],
-                attrs={"scores": [probs[i] for i in chosen], ANNOTATOR_ATTR: self.name},
+            write_owned_group(
+                doc, self.cfg["spans_key"], [sents[i] for i in chosen],
+                kind=SUMMARY_KIND, annotator=self.name, attrs={"scores": [probs[i] for i in chosen]},
             )
 
     def n_to_select(self, n_sents: int) -> int:
@@ -286,7 +278,7 @@ class SentenceSummarizer(TrainablePipe):
                 continue
             x = ops.to_numpy(logits).astype("float32")
             y = numpy.asarray(labels, dtype="float32")
-            p = _sigmoid(x)
+            p = sigmoid(x)
             # log(1 + exp(-|x|)) + max(x, 0) - x*y: stable BCE with logits.
             loss += float((numpy.log1p(numpy.exp(-numpy.abs(x))) + numpy.maximum(x, 0) - x * y).sum())
             d_scores.append(ops.asarray1f((p - y) / max(n_gold, 1)))
@@ -342,17 +334,12 @@ def sentence_labels(eg: Example) -> Optional[List[float]]:
         return None
     gold = gold_char_spans(eg.reference)
     labels = []
-    for start, end in sentence_bounds(eg.predicted):
+    for start, end in sentence_bounds(eg.predicted, required_by="bert_summarizer"):
         span = eg.predicted[start:end]
         a, b = span.start_char, span.end_char
         covered = sum(max(0, min(b, gb) - max(a, ga)) for ga, gb in gold)
         labels.append(1.0 if b > a and covered * 2 > (b - a) else 0.0)
     return labels
-
-
-def _sigmoid(x: numpy.ndarray) -> numpy.ndarray:
-    x = numpy.asarray(x, dtype="float32")
-    return 1.0 / (1.0 + numpy.exp(-x))
 
 
 def _trigrams(span: Span) -> Set[Tuple[str, str, str]]:

@@ -12,30 +12,13 @@ from thinc.api import ArgsKwargs, Model, PyTorchWrapper_v2, torch2xp, xp2torch
 from thinc.types import Floats1d, Floats2d
 
 from ..errors import MissingUpstreamError
+from ..layers.sentences import sentence_bounds
 from .pytorch_sentence_scorer import SentenceScorer
 
 DEFAULT_HIDDEN_WIDTH = 256
 DEFAULT_N_LAYERS = 2
 DEFAULT_N_HEADS = 4
 DEFAULT_DROPOUT = 0.1
-
-
-def sentence_bounds(doc: Doc) -> List[Tuple[int, int]]:
-    """The sentences the summarizer scores, as (start, end) token offsets.
-
-    doc (Doc): A doc with sentence boundaries (e.g. from the `sentencizer`).
-    RETURNS (List[Tuple[int, int]]): One pair per sentence of `doc.sents`;
-        empty for an empty doc.
-    """
-    if len(doc) == 0:
-        return []
-    if len(doc) > 1 and not doc.has_annotation("SENT_START"):
-        raise ValueError(
-            "bert_summarizer scores sentences, but the doc has no sentence "
-            "boundaries: add a `sentencizer` (or a parser or senter) before "
-            "the summarizer in [nlp] pipeline."
-        )
-    return [(sent.start, sent.end) for sent in doc.sents]
 
 
 @dataclass
@@ -50,7 +33,7 @@ class SentenceLayout:
 
     @classmethod
     def from_docs(cls, docs: List[Doc]) -> "SentenceLayout":
-        bounds = [sentence_bounds(doc) for doc in docs]
+        bounds = [sentence_bounds(doc, required_by="bert_summarizer") for doc in docs]
         n_sents = [len(b) for b in bounds]
         max_sents = max(max(n_sents, default=0), 1)
         token_sentence: List[numpy.ndarray] = []

@@ -6,7 +6,6 @@ without CUDA fails in one line."""
 import json
 import sys
 import types
-from pathlib import Path
 
 import pytest
 import torch

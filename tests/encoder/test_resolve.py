@@ -36,7 +36,20 @@ def test_unknown_hub_name_fails_fast_with_fix():
     assert time.monotonic() - start < 5
 
 
-def test_offline_switches_set_on_import():
-    import spacy_bert_components  # noqa: F401
+def test_import_and_resolution_leave_the_environment_alone(tiny_bert):
+    """The package never flips process-wide switches (HF_HUB_OFFLINE and the
+    like) for the user's other code: importing it and resolving names only
+    reads the environment."""
+    import subprocess
+    import sys
 
-    assert os.environ["HF_HUB_OFFLINE"] == "1"
+    code = (
+        "import os, json; before = dict(os.environ); "
+        "import spacy_bert_components, spacy_bert_components.encoder.resolve as r; "
+        f"r.resolve_encoder('default'); r.resolve_encoder({str(tiny_bert)!r}); "
+        "import spacy_bert_components.encoder.architectures; "
+        "print(json.dumps(sorted(k for k in set(before) | set(os.environ) if before.get(k) != os.environ.get(k))))"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_OFFLINE")}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"

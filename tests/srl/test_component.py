@@ -10,6 +10,7 @@ from spacy.training import Example
 from spacy.util import fix_random_seed
 
 from spacy_bert_components.srl.frames import FrameData, has_frames, read_frames, write_frames
+from spacy_bert_components.srl.loss import aligned_gold
 
 from ..util import blank_with_encoder
 from .util import TRAIN_DATA, assert_well_formed, frame_tuples, gold_doc, make_examples, srl_config
@@ -152,10 +153,10 @@ def test_gold_with_other_tokenization_is_aligned(trained):
     words = ["John", "ate", "the", "apple", "."]
     ref = gold_doc(trained, words, [((1, 2), "eat.01", [("ARG0", 0, 1, 0), ("ARG1", 2, 4, 3)])])
     predicted = trained.make_doc("John ate the apple.")  # the same tokens
-    gold = srl._aligned_gold(Example(predicted, ref))
+    gold = aligned_gold(Example(predicted, ref), srl.cfg["spans_key"])
     assert gold[0].predicate == (1, 2)
     ref2 = gold_doc(trained, ["Johnate", "the", "apple"], [((0, 1), "eat.01", [("ARG1", 1, 3, 2)])])
-    gold2 = srl._aligned_gold(Example(trained.make_doc("Johnate the apple"), ref2))
+    gold2 = aligned_gold(Example(trained.make_doc("Johnate the apple"), ref2), srl.cfg["spans_key"])
     assert gold2[0].arguments == [("ARG1", 1, 3, 2)]
 
 
@@ -185,41 +186,55 @@ def test_frames_storage_round_trip(trained):
 
 
 def test_roleset_prefix_comes_from_the_lemma():
-    from spacy_bert_components.srl.component import _choose_roleset
+    from spacy_bert_components.srl.rolesets import RolesetIndex
 
     nlp = spacy.blank("en")
     doc = nlp.make_doc("He nominates and rode and zorbled")
-    rolesets = ["nominate.01", "nominate.02", "ride.01"]
-    by_form = {"nominates": [0, 1]}
-    by_lemma = {"nominate": [0, 1], "ride": [2]}
+    index = RolesetIndex.from_labels(
+        ["ARG0"], ["nominate.01", "nominate.02", "ride.01"], {"nominates": ["nominate.01", "nominate.02"]}
+    )
+    assert index.by_lemma == {"nominate": [0, 1], "ride": [2]}
     logits = [0.1, 0.9, 0.5]
     # No lemmatizer ran: a form seen in training still finds its rolesets,
     # an unseen form gets no roleset rather than one built from its surface.
-    assert _choose_roleset(doc[1], logits, rolesets, by_form, by_lemma) == "nominate.02"
-    assert _choose_roleset(doc[3], logits, rolesets, by_form, by_lemma) is None
+    assert index.choose(doc[1], logits) == "nominate.02"
+    assert index.choose(doc[3], logits) is None
     doc[3].lemma_, doc[5].lemma_ = "ride", "zorble"
-    assert _choose_roleset(doc[3], logits, rolesets, by_form, by_lemma) == "ride.01"
-    assert _choose_roleset(doc[5], logits, rolesets, by_form, by_lemma) == "zorble.01"  # unseen: lemma.01
+    assert index.choose(doc[3], logits) == "ride.01"
+    assert index.choose(doc[5], logits) == "zorble.01"  # unseen: lemma.01
+
+
+def test_candidate_logits_equal_the_full_classifier():
+    """Prediction scores only the candidate rolesets (`SenseLogits`); each
+    must be the full classifier's logit for that roleset."""
+    from spacy_bert_components.srl.rolesets import SenseLogits
+
+    rng = numpy.random.default_rng(0)
+    features, weight, bias = rng.normal(size=8), rng.normal(size=(5, 8)), rng.normal(size=5)
+    full = weight @ features + bias
+    lazy = SenseLogits(features, weight, bias)
+    assert numpy.allclose([lazy[k] for k in range(5)], full)
 
 
 def test_lookup_lemmatizer_gives_rolesets_of_irregular_forms():
     """With spaCy's lookup lemmatizer before bert_srl (as in the project
     configs), "rode" is chosen as ride.01, never rode.01."""
-    from spacy_bert_components.srl.component import _choose_roleset
+    from spacy_bert_components.srl.rolesets import RolesetIndex
 
     nlp = spacy.blank("en")
     nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
     nlp.initialize()
     doc = nlp("She rode a bike and gave it away")
-    assert _choose_roleset(doc[1], None, [], {}, {}) == "ride.01"
-    assert _choose_roleset(doc[5], None, [], {}, {}) == "give.01"
+    index = RolesetIndex.from_labels([], [], {})
+    assert index.choose(doc[1], None) == "ride.01"
+    assert index.choose(doc[5], None) == "give.01"
 
 
 def test_light_conv_head_overfits_and_round_trips(tiny_bert, tmp_path):
-    """SRLModel.v2 (convolutions instead of the per-predicate BiLSTM)."""
+    """SRLConvModel.v1 (convolutions instead of the per-predicate BiLSTM)."""
     fix_random_seed(0)
     nlp = blank_with_encoder(tiny_bert)
-    nlp.add_pipe("bert_srl", name="srl", config=srl_config(**{"@architectures": "spacy-bert-components.SRLModel.v2"}))
+    nlp.add_pipe("bert_srl", name="srl", config=srl_config(**{"@architectures": "spacy-bert-components.SRLConvModel.v1", "between_width": 0}))
     examples = make_examples(nlp)
     optimizer = nlp.initialize(lambda: examples)
     optimizer.learn_rate = 0.01

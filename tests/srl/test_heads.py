@@ -50,10 +50,11 @@ def test_between_features_sum_the_tokens_strictly_between():
             assert torch.allclose(got[g, t], head.between_out(torch.log1p(total)), atol=1e-5), (g, t)
     # Full forward with the feature, and without predicates.
     lengths = torch.tensor([7, 7])
-    _, roles, senses, _, _, features = head(X, lengths, sents, positions)
+    _, roles, senses, _, _, features, weight, bias = head(X, lengths, sents, positions)
     assert roles.shape == (3, 7, 6) and torch.isfinite(roles).all()
     # Prediction leaves the roleset logits to the component (candidates only).
     assert senses.shape == (3, 0) and features.shape == (3, 16)
+    assert torch.allclose(features @ weight.T + bias, head.sense(features))
     head.train()
-    _, _, senses, _, _, features = head(X, lengths, sents, positions)
+    _, _, senses, _, _, features, _, _ = head(X, lengths, sents, positions)
     assert torch.allclose(senses, head.sense(features)) and senses.shape == (3, 3)

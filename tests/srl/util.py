@@ -71,4 +71,4 @@ def srl_config(**model) -> dict:
     """bert_srl config for a small head listening to the shared tiny BERT."""
     from ..util import listener_config
 
-    return {"model": {"@architectures": "spacy-bert-components.SRLModel.v1", "hidden_size": 32, "tok2vec": listener_config(), **model}}
+    return {"model": {"@architectures": "spacy-bert-components.SRLBiLSTMModel.v1", "hidden_size": 32, "tok2vec": listener_config(), **model}}

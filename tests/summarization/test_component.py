@@ -132,6 +132,23 @@ def test_never_overwrites_a_foreign_span_group(trained):
     assert len(nlp(doc).spans["summary"]) == 2
 
 
+def test_getters_follow_the_configured_keys(trained):
+    """`doc._.summary` and `span._.summary_score` read the groups this
+    component wrote, under whatever keys its config names."""
+    nlp, _ = trained
+    pipe = nlp.get_pipe("summarizer")
+    text = toy_gold(nlp, 2).text
+    expected = nlp(text)
+    pipe.cfg.update(spans_key="abstract", sentences_key="abstract_scores")
+    try:
+        doc = nlp(text)
+    finally:
+        pipe.cfg.update(spans_key="summary", sentences_key="summary_sentences")
+    assert "summary" not in doc.spans and "abstract" in doc.spans
+    assert doc._.summary == expected._.summary != ""
+    assert [s._.summary_score for s in doc.sents] == [s._.summary_score for s in expected.sents]
+
+
 def test_docs_without_gold_give_no_loss(trained, tiny_bert):
     nlp, _ = trained
     pipe = nlp.get_pipe("summarizer")

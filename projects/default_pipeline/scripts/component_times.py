@@ -75,9 +75,11 @@ def compare(base, texts: List[str], batch_size: int, specs: List[str]) -> Dict[s
 
 
 def main() -> None:
+    from spacy_bert_components.info import DEMO_CORPUS
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="", help="pipeline path (default: the embedded default)")
-    parser.add_argument("--corpus", type=Path, default=REPO / "corpus" / "demo.jsonl")
+    parser.add_argument("--corpus", type=Path, default=DEMO_CORPUS)
     parser.add_argument("--bbc-dir", type=Path, default=None, help="BBC News Summary folder: time its articles instead of --corpus")
     parser.add_argument("--bbc-docs", type=int, default=120)
     parser.add_argument("--repeat", type=int, default=20, help="times the corpus is repeated")

@@ -1,0 +1,1 @@
+"""Layers and helpers that several task heads share."""

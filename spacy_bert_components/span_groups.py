@@ -1,0 +1,70 @@
+"""Span groups a component owns.
+
+Every component here writes its output to a span group under a configurable
+key (`spans_key`). The group's attrs say what it holds (`kind`) and which
+component wrote it (`annotator`), so that
+
+* a component never overwrites a group that something else wrote there, and
+* getters such as `doc._.summary` find the output by what it is, whatever key
+  the pipeline's config chose.
+"""
+from typing import Any, Dict, Iterable, List, Optional
+
+from spacy.tokens import Doc, Span, SpanGroup
+
+KIND_ATTR = "kind"
+ANNOTATOR_ATTR = "annotator"
+
+
+def group_kind(group: SpanGroup) -> Optional[str]:
+    """RETURNS (Optional[str]): What the group holds, if one of our
+    components (or converters) wrote it."""
+    attrs = group.attrs
+    return attrs.get(KIND_ATTR) if isinstance(attrs, dict) else None
+
+
+def groups_of_kind(doc: Doc, kind: str) -> List[SpanGroup]:
+    """RETURNS (List[SpanGroup]): The doc's span groups that hold `kind`, in
+    key order."""
+    return [group for group in doc.spans.values() if group_kind(group) == kind]
+
+
+def check_writable(doc: Doc, key: str, *, kind: str, annotator: Optional[str]) -> None:
+    """Raise ValueError, naming the setting to change, unless `doc.spans[key]`
+    is free for this component: empty, or holding the same kind that no
+    other component wrote (gold data and converters leave `annotator` unset).
+    Overwriting would silently destroy another component's output."""
+    if key not in doc.spans:
+        return
+    old = doc.spans[key]
+    old_annotator = old.attrs.get(ANNOTATOR_ATTR) if isinstance(old.attrs, dict) else None
+    if group_kind(old) == kind and (annotator is None or old_annotator in (None, annotator)):
+        return
+    writer = f" ({old_annotator!r})" if old_annotator else ""
+    raise ValueError(
+        f"doc.spans[{key!r}] already holds spans written by another component{writer}; "
+        f"set a different `spans_key` for the {annotator or kind!r} component."
+    )
+
+
+def write_owned_group(
+    doc: Doc,
+    key: str,
+    spans: Iterable[Span],
+    *,
+    kind: str,
+    annotator: Optional[str],
+    attrs: Optional[Dict[str, Any]] = None,
+) -> SpanGroup:
+    """Write `doc.spans[key]`, marked with `kind` and `annotator`, where
+    `check_writable` allows it.
+
+    annotator (Optional[str]): The writing component's name; None for data
+        written outside a pipeline (converters).
+    RETURNS (SpanGroup): The new group.
+    """
+    check_writable(doc, key, kind=kind, annotator=annotator)
+    group_attrs = {KIND_ATTR: kind, ANNOTATOR_ATTR: annotator, **(attrs or {})}
+    group = SpanGroup(doc, name=key, attrs=group_attrs, spans=list(spans))
+    doc.spans[key] = group
+    return group
