@@ -45,10 +45,12 @@ def _train_textcat(nlp, n_iter=5):
         Example.from_dict(nlp.make_doc("bad awful dull"), {"cats": {"POS": 0.0, "NEG": 1.0}}),
     ]
     optimizer = nlp.initialize(lambda: examples)
+    history = []
     for _ in range(n_iter):
         losses = {}
         nlp.update(examples, sgd=optimizer, losses=losses)
-    return losses
+        history.append(losses["textcat"])
+    return history
 
 
 @pytest.mark.parametrize("mix_layers", [False, True])
@@ -60,11 +62,11 @@ def test_listener_feeds_a_head(tiny_bert, mix_layers):
                           "use_reduce_first": False, "use_reduce_last": False, "use_reduce_max": False,
                           "use_reduce_mean": True, "tok2vec": listener_config(mix_layers=mix_layers)}},
     )
-    losses = _train_textcat(nlp)
-    assert losses["textcat"] >= 0
+    history = _train_textcat(nlp, n_iter=8)
+    assert history[-1] < history[0]  # the head learns from the listener's vectors
     doc = nlp("good great lovely")
-    assert set(doc.cats) == {"POS", "NEG"}
-    assert nlp("").cats is not None
+    assert doc.cats["POS"] > doc.cats["NEG"]
+    nlp("")  # an empty doc passes the listener
 
 
 def test_layer_mix_learns_its_weights(tiny_bert):

@@ -116,13 +116,19 @@ def test_listener_without_transformer_says_what_to_add():
         nlp.initialize(lambda: [Example.from_dict(doc, {"entities": [(0, 5, "LOC")]})])
 
 
-def test_standalone_owns_its_encoder(tiny_bert):
+def test_standalone_owns_its_encoder(tiny_bert, tmp_path):
+    """Without a shared transformer, bert_ner runs the encoder its config
+    names inside its own model, and saves and loads it with the head."""
     nlp = spacy.blank("en")
     nlp.add_pipe("bert_ner", config={"model": {"tok2vec": {"name": tiny_bert}, **SMALL_HEAD}})
     _train(nlp, n_iter=2)
-    doc = nlp("Angela Merkel visited Paris.")
-    assert isinstance(doc.ents, tuple)
-    assert "transformer" not in nlp.pipe_names
+    model = nlp.get_pipe("bert_ner").model
+    assert [node.attrs["encoder_name"] for node in model.walk() if "encoder_name" in node.attrs] == [tiny_bert]
+    texts = [text for text, _ in TRAIN_DATA]
+    nlp.to_disk(tmp_path / "pipeline")
+    loaded = spacy.load(tmp_path / "pipeline")
+    assert loaded.pipe_names == ["bert_ner"]
+    assert [_ents(doc) for doc in loaded.pipe(texts)] == [_ents(doc) for doc in nlp.pipe(texts)]
 
 
 def test_light_window_head_overfits_and_round_trips(tiny_bert, tmp_path):
