@@ -41,7 +41,7 @@ print("load() and spacy.load: ok")
 # A wheel, installed non-editable into a venv of its own, running the demo
 # from a folder outside the repository: what a user of the package gets.
 wheel:
-	rm -rf dist
+	rm -rf dist build/lib build/bdist.*  # stale build files would end up in the wheel
 	$(PYTHON) -m pip wheel -q --no-deps --wheel-dir dist .
 
 wheel-demo: wheel
