@@ -33,8 +33,11 @@ def _parse(setting: str) -> Dict[str, object]:
 @click.option("--component", default="summarizer")
 def main(model: Path, data: Path, settings: List[str], output: Path, component: str) -> None:
     import spacy
-    from spacy.tokens import DocBin, SpanGroup
+    from spacy.tokens import DocBin
     from spacy.training import Example
+
+    from spacy_bert_components.span_groups import write_owned_group
+    from spacy_bert_components.summarization.component import SUMMARY_KIND
 
     nlp = spacy.load(model)
     pipe = nlp.get_pipe(component)
@@ -52,9 +55,9 @@ def main(model: Path, data: Path, settings: List[str], output: Path, component: 
             sents = list(group)
             probs = list(group.attrs["scores"])
             chosen = pipe.select(sents, probs)
-            pred.spans[pipe.cfg["spans_key"]] = SpanGroup(
-                pred, name=pipe.cfg["spans_key"], spans=[sents[i] for i in chosen],
-                attrs={"scores": [probs[i] for i in chosen], "annotator": pipe.name},
+            write_owned_group(
+                pred, pipe.cfg["spans_key"], [sents[i] for i in chosen],
+                kind=SUMMARY_KIND, annotator=pipe.name, attrs={"scores": [probs[i] for i in chosen]},
             )
             examples.append(Example(pred, ref))
         scores = pipe.score(examples)
