@@ -90,6 +90,23 @@ def silver(teacher: str, output_path: Path, inputs: tuple, max_words: int, batch
     click.echo(f"{output_path}: {n_docs} docs labelled by {teacher} ({', '.join(nlp.pipe_names)})")
 
 
+@cli.command("fill-assets")
+@click.argument("assets", metavar="ASSET...", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--local-copy", default="", help="Root of a local copy of the data, laid out as assets/ ($SPACY_BERT_DATA in the projects); empty: check that the assets are there.")
+def fill_assets_command(assets: tuple, local_copy: str) -> None:
+    """The projects' data step: copy each ASSET (a path under assets/) from a
+    local copy of the public data, or check that `spacy project assets`
+    fetched them."""
+    from ..project_data import ProjectDataError, fill_assets
+
+    try:
+        lines = fill_assets(list(assets), Path(local_copy) if local_copy else None)
+    except ProjectDataError as err:
+        raise click.ClickException(str(err)) from None
+    for line in lines:
+        click.echo(line)
+
+
 from .annotate import annotate  # noqa: E402
 
 cli.add_command(annotate)

@@ -1,4 +1,6 @@
 """The conll03 converter: IOB2 to one Doc per -DOCSTART- document."""
+from collections import Counter
+
 import pytest
 import spacy
 from click.testing import CliRunner
@@ -7,6 +9,8 @@ from spacy.tokens import DocBin
 from spacy_bert_components.cli.main import cli
 from spacy_bert_components.errors import ConversionError
 from spacy_bert_components.ner.convert import conll03_to_docbin
+
+from .fixtures import DEV_COUNTS, TRAIN_COUNTS, write_conll03
 
 SAMPLE = """-DOCSTART- -X- -X- O
 
@@ -79,7 +83,25 @@ def test_cli(tmp_path):
     assert result.exit_code != 0 and "bad.iob:2" in result.output
 
 
-def test_shared_dev_set(shared_data, tmp_path):
+def test_train_and_dev_files(tmp_path):
+    """Files in the shared data's layout, one by one and as a folder:
+    documents, sentences and entities per file."""
+    folder = write_conll03(tmp_path / "conll2003")
+    for name, expected in (("train", TRAIN_COUNTS), ("dev", DEV_COUNTS)):
+        counts = conll03_to_docbin(folder / f"{name}.iob", tmp_path / f"{name}.spacy")
+        assert list(counts.values()) == [expected["docs"]]
+        docs = _docs(tmp_path / f"{name}.spacy")
+        assert sum(len(list(d.sents)) for d in docs) == expected["sentences"]
+        assert Counter(e.label_ for d in docs for e in d.ents) == expected["ents"]
+    counts = conll03_to_docbin(folder, tmp_path / "corpus")
+    assert counts == {
+        str(tmp_path / "corpus" / "dev.spacy"): DEV_COUNTS["docs"],
+        str(tmp_path / "corpus" / "train.spacy"): TRAIN_COUNTS["docs"],
+    }
+
+
+def test_full_dev_set(shared_data, tmp_path):
+    """The whole CoNLL-2003 dev file, where the full data is present."""
     counts = conll03_to_docbin(shared_data / "ner" / "conll2003" / "dev.iob", tmp_path / "dev.spacy")
     assert list(counts.values()) == [216]
     docs = _docs(tmp_path / "dev.spacy")

@@ -8,6 +8,8 @@ from spacy_bert_components.cli.main import cli
 from spacy_bert_components.errors import ConversionError
 from spacy_bert_components.sentiment.convert import sst2_to_docbin
 
+from .fixtures import DEV_COUNTS, TRAIN_COUNTS, write_sst2
+
 SAMPLE = "1 a stirring , funny film\n0 apparently reassembled from the cutting-room floor .\n\n1 good\n"
 
 
@@ -33,7 +35,22 @@ def test_bad_lines_name_file_and_line(tmp_path, bad, message):
     assert err.value.line == 5 and "bad.txt:5" in str(err.value)
 
 
-def test_cli_and_shared_dev_set(shared_data, tmp_path):
+def test_cli_on_train_and_dev_files(tmp_path):
+    """`spacy-bert convert sst2` on files in the shared data's layout."""
+    folder = write_sst2(tmp_path / "sst2")
+    for name, expected in (("train", TRAIN_COUNTS), ("dev", DEV_COUNTS)):
+        out = tmp_path / f"{name}.spacy"
+        result = CliRunner().invoke(cli, ["convert", "sst2", str(folder / f"{name}.txt"), str(out)])
+        assert result.exit_code == 0, result.output
+        assert f"{expected['docs']} docs" in result.output
+        docs = _docs(out)
+        assert len(docs) == expected["docs"]
+        assert sum(d.cats["positive"] == 1.0 for d in docs) == expected["positive"]
+        assert all(sorted(d.cats.values()) == [0.0, 1.0] for d in docs)
+
+
+def test_full_dev_set(shared_data, tmp_path):
+    """The whole SST-2 dev file, where the full data is present."""
     src = shared_data / "sentiment" / "sst2" / "dev.txt"
     result = CliRunner().invoke(cli, ["convert", "sst2", str(src), str(tmp_path / "dev.spacy")])
     assert result.exit_code == 0, result.output

@@ -1,34 +1,34 @@
-"""projects/sentiment_sst2: `spacy project run all` offline on a tiny slice."""
-import shutil
-import subprocess
-import sys
-from pathlib import Path
-
+"""projects/sentiment_sst2: its commands read what `spacy project assets`
+downloads, and `spacy project run all` and `distil` work offline on a local
+copy of the data (SPACY_BERT_DATA: the fixture files)."""
 import spacy
 from spacy.tokens import DocBin
 from thinc.api import Config
 
-PROJECT = Path(__file__).resolve().parents[2] / "projects" / "sentiment_sst2"
+from ..local_data import assert_assets_feed_commands, assert_data_reads_downloads, copy_project, run_project
 
 
-def test_project_workflow_on_a_tiny_slice(tiny_bert, shared_data, tmp_path):
-    project = tmp_path / "sentiment_sst2"
-    shutil.copytree(PROJECT / "configs", project / "configs")
-    shutil.copy(PROJECT / "project.yml", project / "project.yml")
+def test_assets_feed_the_commands(tmp_path):
+    # The distil workflow's teacher is the pipeline `train` makes with its config.
+    assert_assets_feed_commands(copy_project("sentiment_sst2", tmp_path), overrides={"vars.config": "finetuned"})
+
+
+def test_data_reads_the_downloaded_assets(local_data, tmp_path):
+    assert_data_reads_downloads(copy_project("sentiment_sst2", tmp_path), local_data)
+
+
+def test_project_workflow_on_a_local_copy(tiny_bert, local_data, tmp_path):
+    project = copy_project("sentiment_sst2", tmp_path)
     # The frozen config, cut down to two steps of a small head.
     config = Config().from_disk(project / "configs" / "frozen.cfg", interpolate=False)
     config["training"].update({"max_steps": 2, "eval_frequency": 1})
     config["components"]["sentiment"]["model"].update({"context_width": 16})
     config.to_disk(project / "configs" / "smoke.cfg", interpolate=False)
-    cmd = [
-        sys.executable, "-m", "spacy", "project", "run", "all", str(project),
-        "--vars.config", "smoke",
-        "--vars.encoder", tiny_bert,
-        "--vars.limit", "8",
-        "--vars.data_dir", str(shared_data / "sentiment" / "sst2"),
-    ]
-    result = subprocess.run(cmd, capture_output=True, text=True, cwd=project)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    run_project(
+        project, "all", str(project),
+        "--vars.config", "smoke", "--vars.encoder", tiny_bert, "--vars.limit", "8",
+        local_data=local_data,
+    )
     metrics = (project / "metrics" / "smoke.json").read_text()
     assert '"sentiment_acc"' in metrics
     assert list((project / "packages").glob("*/dist/*.tar.gz"))
@@ -36,9 +36,12 @@ def test_project_workflow_on_a_tiny_slice(tiny_bert, shared_data, tmp_path):
     assert nlp.pipe_names == ["sentencizer", "transformer", "sentiment"]
     assert set(nlp("A good film.").cats) == {"positive", "negative"}
     # Distillation: the trained pipeline teaches a second head its probabilities.
-    distil = cmd[:5] + ["distil", str(project), "--vars.encoder", tiny_bert, "--vars.teacher", "smoke", "--vars.student", "smoke"]
-    result = subprocess.run(distil, capture_output=True, text=True, cwd=project)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    run_project(
+        project, "distil", str(project),
+        "--vars.encoder", tiny_bert, "--vars.teacher", "smoke", "--vars.student", "smoke",
+        local_data=local_data,
+    )
+    assert sorted(p.name for p in (project / "corpus" / "distil").iterdir()) == ["gold.spacy", "teacher.spacy"]
     assert '"sentiment_acc"' in (project / "metrics" / "smoke_distil.json").read_text()
     silver = list(DocBin().from_disk(project / "corpus" / "distil" / "teacher.spacy").get_docs(nlp.vocab))
     assert silver and all(0.0 < doc.cats["positive"] < 1.0 for doc in silver)

@@ -9,6 +9,8 @@ from spacy_bert_components.errors import ConversionError
 from spacy_bert_components.srl.convert import convert_up_conllu
 from spacy_bert_components.srl.frames import read_frames
 
+from .fixtures import DEV_DOCS, UP_FILE, write_up_english
+
 # "The big dog , which barked , chased the cat ." with two predicates:
 # barked (ARG0 = dog's subtree minus the relative clause holding the
 # predicate) and chased (ARG0 = dog: its subtree, edge punctuation trimmed).
@@ -95,7 +97,28 @@ def test_malformed_line_names_file_and_line(tmp_path):
     assert "bad.conllu" in str(err.value) and "2" in str(err.value)
 
 
+def test_up_file_in_the_shared_layout(tmp_path):
+    """A UP dev file written from the fixture table: one doc per sentence,
+    each argument's head as written by hand and its span from the gold tree,
+    the same span PropBank's brackets give."""
+    path = write_up_english(tmp_path / "up") / UP_FILE
+    counts = convert_up_conllu(path, tmp_path / "dev.spacy", limit=5)
+    sentences = [s for doc in DEV_DOCS.values() for s in doc]
+    assert list(counts.values()) == [len(sentences)]
+    docs = _docs(tmp_path / "dev.spacy")
+    for doc, sentence in zip(docs, sentences):
+        assert [t.text for t in doc] == [t.word for t in sentence.tokens]
+        found = [
+            (f.predicate.start, f.roleset, [(r, s.start, s.end, h.i) for (r, s), (_, h) in zip(f.arguments, f.heads)])
+            for f in doc._.srl
+        ]
+        expected = [(f.predicate, f.roleset, sorted(f.arguments, key=lambda a: a[1])) for f in sentence.frames]
+        assert [(p, r, sorted(a, key=lambda x: x[1])) for p, r, a in found] == expected
+
+
 def test_real_file_slice(shared_data, tmp_path):
+    """The first documents of the real UP English dev file, where the full
+    data is present: arguments never overlap nor hold their predicate."""
     path = shared_data / "srl" / "up_english_ewt" / "en_ewt-up-dev.conllu"
     counts = convert_up_conllu(path, tmp_path / "dev.spacy", limit=5)
     assert all(n > 0 for n in counts.values())

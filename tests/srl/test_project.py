@@ -1,33 +1,35 @@
-"""projects/srl_up_english end to end on a tiny slice: convert (PropBank EWT
-training documents, the UP dev file), train (two steps, tiny BERT, frozen
-config), evaluate, package, distil."""
+"""projects/srl_up_english: its commands read what `spacy project assets`
+downloads, and the workflows work offline on a local copy of the data
+(SPACY_BERT_DATA: the fixture files): `all` (convert the PropBank EWT
+training documents and the UP dev file, train two steps of the frozen config
+on a tiny BERT, evaluate, package) and `distil`."""
 import json
-import shutil
-import subprocess
-import sys
-from pathlib import Path
 
-PROJECT = Path(__file__).resolve().parents[2] / "projects" / "srl_up_english"
+import spacy
+from spacy.tokens import DocBin
+
+from ..local_data import assert_assets_feed_commands, assert_data_reads_downloads, copy_project, run_project
+from .fixtures import DEV_DOCS, TRAIN_DOCS, n_sentences
+
+DATA_COMMANDS = ("data", "data-unlabelled")
 
 
-def test_project_workflow_on_a_tiny_slice(tiny_bert, shared_data, tmp_path):
-    project = tmp_path / "srl_up_english"
-    project.mkdir()
-    shutil.copy(PROJECT / "project.yml", project / "project.yml")
-    shutil.copytree(PROJECT / "configs", project / "configs")
-    shutil.copytree(PROJECT / "scripts", project / "scripts")
-    cmd = [
-        sys.executable, "-m", "spacy", "project", "run", "all", str(project),
-        "--vars.propbank_dir", str(shared_data / "srl" / "propbank_ewt"),
-        "--vars.up_dir", str(shared_data / "srl" / "up_english_ewt"),
-        "--vars.encoder", tiny_bert,
-        "--vars.limit", "3",
-        "--vars.max_steps", "2",
-        "--vars.eval_frequency", "1",
-    ]
-    result = subprocess.run(cmd, capture_output=True, text=True, cwd=project)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert (project / "corpus" / "propbank" / "train.spacy").exists() and (project / "corpus" / "dev.spacy").exists()
+def test_assets_feed_the_commands(tmp_path):
+    assert_assets_feed_commands(copy_project("srl_up_english", tmp_path), data_commands=DATA_COMMANDS)
+
+
+def test_data_reads_the_downloaded_assets(local_data, tmp_path):
+    assert_data_reads_downloads(copy_project("srl_up_english", tmp_path), local_data, DATA_COMMANDS, extra=True)
+
+
+def test_project_workflow_on_a_local_copy(tiny_bert, local_data, tmp_path):
+    project = copy_project("srl_up_english", tmp_path)
+    common = ["--vars.encoder", tiny_bert, "--vars.max_steps", "2", "--vars.eval_frequency", "1"]
+    run_project(project, "all", str(project), *common, "--vars.limit", "3", local_data=local_data)
+    nlp = spacy.blank("en")
+    train = list(DocBin().from_disk(project / "corpus" / "propbank" / "train.spacy").get_docs(nlp.vocab))
+    dev = list(DocBin().from_disk(project / "corpus" / "dev.spacy").get_docs(nlp.vocab))
+    assert (len(train), len(dev)) == (n_sentences(TRAIN_DOCS), n_sentences(DEV_DOCS))
     assert (project / "training" / "frozen" / "model-best").exists()
     metrics = json.loads((project / "metrics" / "frozen.json").read_text())
     all_frames = json.loads((project / "metrics" / "frozen_all_frames.json").read_text())
@@ -39,15 +41,10 @@ def test_project_workflow_on_a_tiny_slice(tiny_bert, shared_data, tmp_path):
     assert list((project / "packages").glob("*/dist/*.tar.gz"))
     # Distillation: the trained pipeline labels a few hundred words of other
     # training text, and the light head trains on that plus the gold.
-    distil = cmd[:5] + [
-        "distil", str(project),
-        "--vars.encoder", tiny_bert,
-        "--vars.sst2_dir", str(shared_data / "sentiment" / "sst2"),
-        "--vars.conll_dir", str(shared_data / "ner" / "conll2003"),
-        "--vars.silver_words", "300",
-        "--vars.distil_steps", "2",
-    ]
-    result = subprocess.run(distil, capture_output=True, text=True, cwd=project)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    run_project(
+        project, "distil", str(project), *common[:2],
+        "--vars.silver_words", "300", "--vars.distil_steps", "2",
+        local_data=local_data,
+    )
     assert sorted(p.name for p in (project / "corpus" / "silver").iterdir()) == ["gold1.spacy", "gold2.spacy", "silver.spacy"]
     assert "srl_f" in json.loads((project / "metrics" / "light_distil.json").read_text())

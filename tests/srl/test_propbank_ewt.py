@@ -1,8 +1,8 @@
 """The propbank-ewt converter: skeletons joined with UD files, spans turned
-into UP head labels, what is skipped and what is an error; on the real data,
-agreement with the Universal PropBank dev file."""
+into UP head labels, what is skipped and what is an error; agreement with
+Universal PropBank on fixture files, and on the real dev file where present."""
 from pathlib import Path
-from typing import Iterable, Set, Tuple
+from typing import Dict, Iterable, Set, Tuple
 
 import pytest
 import spacy
@@ -13,6 +13,16 @@ from spacy_bert_components.cli.main import cli
 from spacy_bert_components.errors import ConversionError
 from spacy_bert_components.srl.convert import Sentence, read_up_conllu
 from spacy_bert_components.srl.propbank_ewt import JoinStats, bracket_spans, convert_propbank_ewt, read_split
+
+from .fixtures import (
+    DEV_DOCS,
+    TRAIN_DOCS,
+    UNANNOTATED_DEV_DOCS,
+    UP_FILE,
+    n_sentences,
+    write_propbank_ewt,
+    write_up_english,
+)
 
 DOC = "google/ewt/weblog/00/a.xml"
 # "The big dog that barked chased the cat ." barked: ARG0 = "The big dog"
@@ -156,20 +166,54 @@ def _heads_and_rolesets(sentences: Iterable[Sentence]) -> Tuple[Set[tuple], Set[
     return heads, rolesets
 
 
-def test_dev_documents_agree_with_universal_propbank(shared_data):
-    """The converted PropBank dev documents against the same annotation in
-    UP form: argument heads (sentence, predicate, token, label) and rolesets
+def agreement(ours: Iterable[Sentence], up: Iterable[Sentence]) -> Dict[str, float]:
+    """Converted PropBank sentences against the same annotation in UP form:
+    argument heads (sentence, predicate, token, label) and rolesets
     (sentence, predicate, roleset), counted both ways."""
-    stats = JoinStats()
-    ours = list(read_split(shared_data / "srl" / "propbank_ewt", "dev.txt", stats))
-    up = read_up_conllu(shared_data / "srl" / "up_english_ewt" / "en_ewt-up-dev.conllu")
     our_heads, our_rolesets = _heads_and_rolesets(ours)
     up_heads, up_rolesets = _heads_and_rolesets(up)
-    agreement = {
+    return {
         "heads found in UP": len(our_heads & up_heads) / len(our_heads),
         "UP heads found": len(our_heads & up_heads) / len(up_heads),
         "rolesets found in UP": len(our_rolesets & up_rolesets) / len(our_rolesets),
         "UP rolesets found": len(our_rolesets & up_rolesets) / len(up_rolesets),
     }
-    print({k: round(100 * v, 3) for k, v in agreement.items()}, len(up_heads), len(up_rolesets))
-    assert len(up_rolesets) > 4000 and all(v >= 0.99 for v in agreement.values()), agreement
+
+
+def test_fixture_dev_documents_agree_with_their_up_file(tmp_path):
+    """PropBank EWT files and a UP file written from one table of sentences,
+    the UP heads by hand: the span-to-head rule finds every head and
+    roleset, and the unannotated listed document is skipped."""
+    stats = JoinStats()
+    ours = list(read_split(write_propbank_ewt(tmp_path / "propbank_ewt"), "dev.txt", stats))
+    up = read_up_conllu(write_up_english(tmp_path / "up") / UP_FILE)
+    assert agreement(ours, up) == {key: 1.0 for key in agreement(ours, up)}
+    assert _heads_and_rolesets(ours) == _heads_and_rolesets(up)
+    assert (stats.sentences, stats.skipped, stats.unannotated) == (n_sentences(DEV_DOCS), [], UNANNOTATED_DEV_DOCS)
+
+
+def test_cli_on_the_shared_layout(tmp_path):
+    """`spacy-bert convert propbank-ewt` on a folder in the shared data's
+    layout (skel/<genre>/<doc>.xml.gold_skel, ud/<genre>/<doc>.xml.conllu)."""
+    folder = write_propbank_ewt(tmp_path / "propbank_ewt")
+    result = CliRunner().invoke(cli, ["convert", "propbank-ewt", str(folder), str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert f"train.spacy: {n_sentences(TRAIN_DOCS)} docs" in result.output
+    assert f"dev.spacy: {n_sentences(DEV_DOCS)} docs" in result.output
+    assert "1 listed documents have no PropBank annotation" in result.output
+    nlp = spacy.blank("en")
+    docs = list(DocBin().from_disk(tmp_path / "out" / "train.spacy").get_docs(nlp.vocab))
+    sentences = [s for doc in TRAIN_DOCS.values() for s in doc]
+    assert [len(doc._.srl) for doc in docs] == [len(s.frames) for s in sentences]
+    assert [f.roleset for doc in docs for f in doc._.srl] == [f.roleset for s in sentences for f in s.frames]
+
+
+def test_dev_documents_agree_with_universal_propbank(shared_data):
+    """The converted PropBank dev documents against the real UP English dev
+    file, where the full data is present: at least 99% both ways."""
+    stats = JoinStats()
+    ours = list(read_split(shared_data / "srl" / "propbank_ewt", "dev.txt", stats))
+    up = read_up_conllu(shared_data / "srl" / "up_english_ewt" / "en_ewt-up-dev.conllu")
+    result = agreement(ours, up)
+    print({k: round(100 * v, 3) for k, v in result.items()})
+    assert len(_heads_and_rolesets(up)[1]) > 4000 and all(v >= 0.99 for v in result.values()), result

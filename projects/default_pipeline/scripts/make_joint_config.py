@@ -9,7 +9,7 @@ all of them and a mixed corpus:
   saved as a reference plus the adapters.
 * `--encoder frozen`: the frozen packaged encoder, as in the task configs.
 
-    python scripts/make_joint_config.py --encoder adapted --output configs/adapted.cfg
+    python scripts/make_joint_config.py --encoder adapted --output training/adapted.cfg
 """
 import argparse
 from pathlib import Path
