@@ -209,10 +209,10 @@ class SemanticRoleLabeler(TrainablePipe):
     def prepare_silver(self, doc: Doc) -> None:
         """Make this component's frames on `doc` fit to train another model
         on (`spacy-bert silver`): a roleset it only guessed for a word never
-        seen in training (`lemma.01`, or the lower-cased form: "absorbed.01")
-        would become a roleset the student predicts by word form, shadowing
-        the stem lookup that finds "absorb.01"; it is dropped (the frame
-        keeps its arguments, with no roleset to learn)."""
+        seen in training (`lemma.01`) would become a roleset the student
+        learns for that word form, shadowing the lemma lookup of the
+        rolesets it knows; it is dropped (the frame keeps its arguments,
+        with no roleset to learn)."""
         known = self.index.roleset_index
         key = self.cfg["spans_key"]
         frames = read_frames(doc, key)
