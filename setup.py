@@ -19,7 +19,7 @@ INSTALL_REQUIRES = [
     # bare `torch.load`, which unpickles arbitrary code before torch 2.6 and
     # reads weights only from 2.6 on (tests/test_weights_security.py).
     "torch>=2.6,<3",
-    "ray[data]>=2.40,<3",
+    "ray[data,train]>=2.40,<3",
     "pyarrow>=14",
     "click>=8.1",
     "rouge-score>=0.1.2",

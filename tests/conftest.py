@@ -11,8 +11,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-# Project workflows call `spacy-bert` by name: find the one installed beside
-# this Python even when the virtual environment is not activated (make test).
+# Commands run by name (`spacy-bert` in a subprocess): find the one installed
+# beside this Python even when the virtual environment is not activated.
 os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -55,3 +55,21 @@ def shared_data() -> Path:
     if not root.is_dir():
         pytest.skip(f"full data sets not found at {root} (set SPACY_BERT_DATA to a local copy): check on the real data skipped")
     return root
+
+
+RAY_TOKEN_FILE = Path.home() / ".ray" / "auth_token"
+
+
+@pytest.fixture
+def local_ray():
+    """A local Ray of 2 CPUs with a small object store, quiet (no usage
+    stats, no dashboard, no token file), shut down after the test."""
+    ray = pytest.importorskip("ray")
+    from spacy_bert_components.batch.ray_runner import quiet_ray_environment
+
+    had_token = RAY_TOKEN_FILE.exists()
+    quiet_ray_environment(local_cluster=True)
+    ray.init(num_cpus=2, object_store_memory=80 * 1024 * 1024, include_dashboard=False, log_to_driver=False)
+    yield
+    ray.shutdown()
+    assert RAY_TOKEN_FILE.exists() == had_token  # Ray's token file stays off

@@ -113,6 +113,9 @@ cli.add_command(annotate)
 from .show import show  # noqa: E402
 
 cli.add_command(show)
+from .pretrain import pretrain  # noqa: E402
+
+cli.add_command(pretrain)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -142,14 +142,14 @@ def read_bbc_article(input_path: Path, category: str, name: str, nlp=None):
     nlp = nlp or _blank_nlp()
     article_path = Path(input_path) / "News Articles" / category / name
     summary_path = Path(input_path) / "Summaries" / category / name
-    lines = _read_text(article_path).splitlines()
+    lines = read_bbc_text(article_path).splitlines()
     if not lines or not lines[0].strip():
         raise ConversionError(article_path, 1, "the first line must be the title")
     title = lines[0].strip()
     body = " ".join(line.strip() for line in lines[1:] if line.strip())
     if not body:
         raise ConversionError(article_path, 2, "an article without text")
-    ref_sents = split_run_together(_read_text(summary_path))
+    ref_sents = split_run_together(read_bbc_text(summary_path))
     if not ref_sents:
         raise ConversionError(summary_path, 1, "an empty summary")
     doc = nlp(body)
@@ -161,13 +161,36 @@ def read_bbc_article(input_path: Path, category: str, name: str, nlp=None):
     return doc
 
 
-def _read_text(path: Path) -> str:
-    # A few BBC files are not UTF-8 (Latin-1 pound signs).
+def read_bbc_text(path: Path) -> str:
+    """RETURNS (str): A BBC News Summary file's text. A few files are not
+    UTF-8 (Latin-1 pound signs)."""
     raw = path.read_bytes()
     try:
         return raw.decode("utf8")
     except UnicodeDecodeError:
         return raw.decode("latin-1")
+
+
+def bbc_split(
+    input_path: Path, *, seed: int = DEFAULT_SEED, dev_fraction: float = DEFAULT_DEV_FRACTION, limit: Optional[int] = None
+) -> Dict[str, List[Tuple[str, str]]]:
+    """The reproducible train/dev split of BBC News Summary that `convert_bbc`
+    writes: the article/summary pairs shuffled with `seed`, the first
+    `dev_fraction` of them (at least one) held out.
+
+    RETURNS (Dict[str, List[Tuple[str, str]]]): "train" and "dev": (category,
+        file name) of each article.
+    """
+    if not 0.0 <= dev_fraction < 1.0:
+        raise ValueError(f"dev_fraction must be in [0, 1), got {dev_fraction}")
+    pairs = _bbc_pairs(input_path)
+    random.Random(seed).shuffle(pairs)
+    if limit:
+        pairs = pairs[:limit]
+    n_dev = int(round(len(pairs) * dev_fraction))
+    if dev_fraction > 0 and len(pairs) > 1:
+        n_dev = max(1, n_dev)
+    return {"dev": pairs[:n_dev], "train": pairs[n_dev:]}
 
 
 def convert_bbc(
@@ -191,16 +214,7 @@ def convert_bbc(
     """
     from spacy.tokens import DocBin
 
-    if not 0.0 <= dev_fraction < 1.0:
-        raise ValueError(f"dev_fraction must be in [0, 1), got {dev_fraction}")
-    pairs = _bbc_pairs(input_path)
-    random.Random(seed).shuffle(pairs)
-    if limit:
-        pairs = pairs[:limit]
-    n_dev = int(round(len(pairs) * dev_fraction))
-    if dev_fraction > 0 and len(pairs) > 1:
-        n_dev = max(1, n_dev)
-    splits = {"dev": pairs[:n_dev], "train": pairs[n_dev:]}
+    splits = bbc_split(input_path, seed=seed, dev_fraction=dev_fraction, limit=limit)
     nlp = _blank_nlp()
     output_path = Path(output_path)
     output_path.mkdir(parents=True, exist_ok=True)

@@ -54,16 +54,6 @@ def corpus(tmp_path_factory, tiny_pipeline):
     return inputs, root / "local"
 
 
-@pytest.fixture
-def local_ray():
-    had_token = TOKEN_FILE.exists()
-    quiet_ray_environment(local_cluster=True)
-    ray.init(num_cpus=2, object_store_memory=OBJECT_STORE, include_dashboard=False, log_to_driver=False)
-    yield
-    ray.shutdown()
-    assert TOKEN_FILE.exists() == had_token  # Ray's token file stays off
-
-
 def test_two_workers_same_rows_as_local_even_when_one_dies(local_ray, corpus, tiny_pipeline, tmp_path):
     """One Ray run (they are slow to start on 2 cores) checks both: 2 workers
     give the rows of --local, and a worker process that dies mid-block is
