@@ -14,13 +14,18 @@ from spacy.tokens import Doc, Span, SpanGroup
 
 KIND_ATTR = "kind"
 ANNOTATOR_ATTR = "annotator"
+# Where SRL frame groups in converted corpora on disk may name their kind
+# instead ("format": "bert_srl.v1"): read as `kind`.
+LEGACY_KIND_ATTR = "format"
 
 
 def group_kind(group: SpanGroup) -> Optional[str]:
     """RETURNS (Optional[str]): What the group holds, if one of our
     components (or converters) wrote it."""
     attrs = group.attrs
-    return attrs.get(KIND_ATTR) if isinstance(attrs, dict) else None
+    if not isinstance(attrs, dict):
+        return None
+    return attrs.get(KIND_ATTR, attrs.get(LEGACY_KIND_ATTR))
 
 
 def groups_of_kind(doc: Doc, kind: str) -> List[SpanGroup]:

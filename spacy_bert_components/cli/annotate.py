@@ -6,10 +6,7 @@ from typing import Optional, Tuple
 
 import click
 
-EXIT_ERRORS = 1
-EXIT_USAGE = 2
-EXIT_FAILED = 3
-EXIT_INTERRUPTED = 130
+from .exit_codes import EXIT_ERRORS, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE
 
 
 @click.command()

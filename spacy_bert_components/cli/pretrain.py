@@ -8,10 +8,7 @@ from typing import Optional, Tuple
 import click
 
 from ..pretrain import settings as defaults
-
-EXIT_USAGE = 2
-EXIT_FAILED = 3
-EXIT_INTERRUPTED = 130
+from .exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE
 
 
 @click.command()

@@ -28,7 +28,7 @@ from .checkpoints import (
 from .data import StreamPosition, TrainStream
 from .masking import continuation_table, mask_whole_words, pad_batch, special_positions
 from .model import MaskedLMLoss, load_masked_lm, save_encoder
-from .settings import PretrainSettings, PretrainUsageError
+from .settings import PretrainSettings
 
 METRICS_FILE = "metrics.json"
 EVAL_BATCH_SIZE = 64
@@ -216,12 +216,8 @@ def run_pretraining(job: PretrainJob, worker: Worker) -> Optional[Dict[str, Any]
     totals = {"train_tokens": 0.0, "train_seconds": 0.0, "masked_pieces": 0.0}
     loss_before: Optional[float] = None
     if checkpoint is not None:
+        # (The driver has checked that the run has the checkpoint's workers.)
         state = read_state(checkpoint)
-        if state["world_size"] != worker.world_size:
-            raise PretrainUsageError(
-                f"{checkpoint} was written by {state['world_size']} worker(s): resume with "
-                f"--workers {state['world_size']}" + (" (or --local)" if state["world_size"] == 1 else "")
-            )
         training_state = read_training_state(checkpoint)
         optimizer.load_state_dict(training_state["optimizer"])
         scheduler.load_state_dict(training_state["scheduler"])

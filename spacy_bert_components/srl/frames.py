@@ -18,8 +18,6 @@ from spacy.tokens import Doc, Span, SpanGroup, Token
 from ..span_groups import group_kind, write_owned_group
 
 FORMAT = "bert_srl.v1"
-# Another marking of frame groups that converted corpora on disk may carry: read the same.
-LEGACY_FORMAT_ATTR = "format"
 DEFAULT_SPANS_KEY = "srl"
 PREDICATE_LABEL = "V"
 
@@ -87,7 +85,7 @@ class Frame:
 def is_srl_group(group: SpanGroup) -> bool:
     """RETURNS (bool): Whether the group holds frames (written by bert_srl or
     a converter)."""
-    return group_kind(group) == FORMAT or (isinstance(group.attrs, dict) and group.attrs.get(LEGACY_FORMAT_ATTR) == FORMAT)
+    return group_kind(group) == FORMAT
 
 
 def has_frames(doc: Doc, key: str = DEFAULT_SPANS_KEY) -> bool:
@@ -111,8 +109,6 @@ def write_frames(
     annotator (Optional[str]): The writing component's name; None for gold
         data (converters).
     """
-    if key in doc.spans and is_srl_group(doc.spans[key]) and group_kind(doc.spans[key]) is None:
-        del doc.spans[key]  # frames in the legacy marking: replaced like any others
     frames = list(frames)
     spans = []
     for frame in frames:

@@ -235,10 +235,9 @@ def _convert_inputs(model: Model, inputs: Sequence[Any], is_train: bool):
 def _convert_outputs(model: Model, X_Ytorch: Any, is_train: bool):
     _, outputs = X_Ytorch
     pred, roles, senses, pred_sent, pred_pos, features, sense_weight, sense_bias = outputs
-    Y = tuple(
-        torch2xp(t.detach() if i >= 5 else t)
-        for i, t in enumerate((pred, roles, senses, pred_sent, pred_pos, features, sense_weight, sense_bias))
-    )
+    # Gradients flow back through the first three only; the roleset
+    # classifier's parameters come detached from the head.
+    Y = tuple(torch2xp(t) for t in (pred, roles, senses, pred_sent, pred_pos, features.detach(), sense_weight, sense_bias))
 
     def reverse(dY: Sequence[Any]) -> ArgsKwargs:
         tensors, grads = [], []

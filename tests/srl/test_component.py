@@ -290,3 +290,16 @@ def test_argument_less_auxiliary_frames_are_written_only_when_asked(trained):
         assert [f.predicate.text for f in doc._.srl] == expected
         assert all(not f.arguments for f in doc._.srl)
     srl.auxiliary_frames = False
+
+
+def test_frames_marked_the_legacy_way_are_read_and_replaced():
+    """DocBins converted with `{"format": "bert_srl.v1"}` on their frame
+    groups (no `kind`) are read as frames and may be overwritten by frames."""
+    from spacy.tokens import SpanGroup
+
+    doc = spacy.blank("en").make_doc("John ate the apple .")
+    frames = [FrameData((1, 2), "eat.01", [("ARG0", 0, 1, 0)])]
+    doc.spans["srl"] = SpanGroup(doc, name="srl", attrs={"format": "bert_srl.v1", "frames": [f.to_msg() for f in frames]})
+    assert has_frames(doc) and read_frames(doc) == frames
+    write_frames(doc, [], annotator="srl")
+    assert has_frames(doc) and read_frames(doc) == []
