@@ -15,13 +15,16 @@ from typing import Any, List, Optional, Tuple
 
 import numpy
 from spacy.tokens import Doc
-from spacy_transformers.align import get_alignment, get_alignment_via_offset_mapping
+from spacy_transformers.align import get_alignment
 from spacy_transformers.data_classes import FullTransformerBatch, WordpieceBatch
 from spacy_transformers.layers.transformer_model import huggingface_tokenize
 from spacy_transformers.truncate import truncate_oversize_splits
+from transformers import BatchEncoding, PreTrainedTokenizerFast
 from transformers.modeling_outputs import BaseModelOutput
 
 from ..batching import length_batches
+from .alignment import offset_alignment
+
 
 # Padded wordpiece positions per encoder call: 64 windows of 256. bf16
 # matrix products (AMX) ran 1.6x faster in calls of 16,384 positions than of
@@ -48,15 +51,35 @@ def predict_sorted(model: Any, docs: List[Doc], transformer: Any) -> FullTransfo
     tokenizer = model.tokenizer
     nested_spans = model.attrs["get_spans"](docs)
     flat_spans = [span for doc_spans in nested_spans for span in doc_spans]
-    encoding = huggingface_tokenize(tokenizer, [span.text for span in flat_spans])
+    encoding = tokenize(tokenizer, [span.text for span in flat_spans])
     wordpieces = WordpieceBatch.from_batch_encoding(encoding)
     if "offset_mapping" in encoding:
-        align = get_alignment_via_offset_mapping(flat_spans, encoding["offset_mapping"])
+        align = offset_alignment(flat_spans, encoding["offset_mapping"])
     else:
         align = get_alignment(flat_spans, wordpieces.strings, tokenizer.all_special_tokens)
     wordpieces, align = truncate_oversize_splits(wordpieces, align, tokenizer.model_max_length)
     output = encode_sorted(transformer, wordpieces)
     return FullTransformerBatch(spans=nested_spans, wordpieces=wordpieces, model_output=output, align=align)
+
+
+def tokenize(tokenizer: Any, texts: List[str]) -> BatchEncoding:
+    """spacy-transformers' `huggingface_tokenize`; with a fast tokenizer, the
+    wordpiece strings come from its encodings instead of a vocabulary
+    lookup per wordpiece."""
+    if not isinstance(tokenizer, PreTrainedTokenizerFast):
+        return huggingface_tokenize(tokenizer, texts)
+    encoding = tokenizer(
+        texts,
+        add_special_tokens=True,
+        return_attention_mask=True,
+        return_offsets_mapping=True,
+        return_tensors="np",
+        return_token_type_ids=None,
+        padding="longest",
+    )
+    encoding["input_texts"] = [list(e.tokens) for e in encoding.encodings]
+    encoding["pad_token"] = tokenizer.pad_token
+    return encoding
 
 
 def encode_sorted(transformer: Any, wordpieces: WordpieceBatch, max_positions: int = MAX_BATCH_POSITIONS) -> BaseModelOutput:
@@ -80,9 +103,11 @@ def encode_sorted(transformer: Any, wordpieces: WordpieceBatch, max_positions: i
             out = transformer(**kwargs)
             found: Tuple[Any, ...] = out.hidden_states or (out.last_hidden_state,)
             if states is None:
-                states = [torch.zeros((n_rows, n_positions, h.shape[-1]), dtype=torch.float32, device=device) for h in found]
+                states = [torch.empty((n_rows, n_positions, h.shape[-1]), dtype=torch.float32, device=device) for h in found]
             for state, hidden in zip(states, found):
                 state[index, :width] = hidden.float()
+                if width < n_positions:
+                    state[index, width:] = 0.0  # padding: zeros, not what the memory held
     assert states is not None
     if len(states) == 1:
         return BaseModelOutput(last_hidden_state=states[0])

@@ -9,7 +9,7 @@ import numpy
 import srsly
 from spacy.language import Language
 from spacy.pipeline import TrainablePipe
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Token
 from spacy.training import Example, validate_examples, validate_get_examples
 from spacy.util import ensure_path
 from spacy.vocab import Vocab
@@ -22,7 +22,7 @@ from .frames import DEFAULT_SPANS_KEY, FrameData, install_extensions, read_frame
 from .loss import aligned_gold, srl_loss
 from .model import SRLScores, build_srl_head
 from .predicates import is_auxiliary
-from .rolesets import RolesetIndex, SenseLogits
+from .rolesets import RolesetIndex
 from .scorer import score_srl
 
 DEFAULT_SRL_MODEL = """
@@ -188,6 +188,7 @@ class SemanticRoleLabeler(TrainablePipe):
         tag_scores = role_scores[:, : max(lengths, default=0), :n_tags].copy()
         tag_scores[numpy.arange(len(bounds)), pred_pos.astype("int64"), 1:] = NEG  # the predicate is never inside an argument
         paths = viterbi_batch(tag_scores, lengths)
+        kept: List[Tuple[int, int, Token, list]] = []  # (predicate row, doc, token, arguments)
         for p, ((i, s, e), path) in enumerate(zip(bounds, paths)):
             pos = int(pred_pos[p])
             head_scores = role_scores[p, : e - s, n_tags]
@@ -198,11 +199,14 @@ class SemanticRoleLabeler(TrainablePipe):
             token = docs[i][s + pos]
             if not arguments and not self.auxiliary_frames and is_auxiliary(token):
                 continue
-            if features is not None:
-                logits: Any = SenseLogits(features[p], weight, bias)
-            else:
-                logits = sense_scores[p] if sense_scores.size else None
-            frames[i].append(FrameData((s + pos, s + pos + 1), index.choose(token, logits), arguments))
+            kept.append((p, i, token, arguments))
+        tokens = [token for _, _, token, _ in kept]
+        if features is not None:
+            rolesets = index.choose_all(tokens, features[[p for p, _, _, _ in kept]], weight, bias)
+        else:
+            rolesets = [index.choose(token, sense_scores[p] if sense_scores.size else None) for (p, _, token, _) in kept]
+        for (_, i, token, arguments), roleset in zip(kept, rolesets):
+            frames[i].append(FrameData((token.i, token.i + 1), roleset, arguments))
         for doc, doc_frames in zip(docs, frames):
             write_frames(doc, doc_frames, self.cfg["spans_key"], annotator=self.name)
 

@@ -95,26 +95,34 @@ def _viterbi_padded(scores: numpy.ndarray, lengths: numpy.ndarray) -> List[List[
     padding = numpy.arange(n)[None, :] >= lengths[:, None]
     scores[padding] = NEG
     scores[padding, 0] = 0.0
-    begins = numpy.arange(1, T, 2)
-    insides = begins + 1
     rows = numpy.arange(P)
     best = scores[:, 0].copy()
-    best[:, insides] = NEG  # no I-X at the start
-    # Tag indices fit in 16 bits; the back-pointers are the largest array here.
-    back = numpy.zeros((P, n, T), dtype="int16")
+    best[:, 2::2] = NEG  # no I-X at the start
+    # What a step keeps for the way back: O and every B-X share one best
+    # predecessor (any tag may precede them); I-X continues B-X or I-X.
+    # make_tags' order puts B-X at 1::2 and I-X at 2::2, so both are views.
+    any_prev = numpy.zeros((P, n), dtype="int16")  # tag indices fit in 16 bits
+    from_begin = numpy.zeros((P, n, (T - 1) // 2), dtype=bool)
+    step = numpy.empty_like(best)
     for i in range(1, n):
-        any_prev = best.argmax(axis=1)  # [P]: the best predecessor of O and B-X
-        from_begin = best[:, begins] >= best[:, insides]  # I-X: continue B-X or I-X
-        step = numpy.empty_like(best)
-        step[:] = best[rows, any_prev][:, None]
-        step[:, insides] = numpy.where(from_begin, best[:, begins], best[:, insides])
-        back[:, i] = any_prev[:, None]
-        back[:, i, insides] = numpy.where(from_begin, begins[None, :], insides[None, :])
-        best = step + scores[:, i]
+        prev = best.argmax(axis=1)
+        any_prev[:, i] = prev
+        top = best[rows, prev]
+        begins, insides = best[:, 1::2], best[:, 2::2]
+        numpy.greater_equal(begins, insides, out=from_begin[:, i])  # ties: B-X, as argmax would
+        step[:, 0] = top
+        step[:, 1::2] = top[:, None]
+        numpy.maximum(begins, insides, out=step[:, 2::2])
+        numpy.add(step, scores[:, i], out=best)
     paths = numpy.zeros((P, n), dtype="int64")
-    paths[:, -1] = best.argmax(axis=1)
+    tag = best.argmax(axis=1)
+    paths[:, -1] = tag
     for i in range(n - 1, 0, -1):
-        paths[:, i - 1] = back[rows, i, paths[:, i]]
+        inside = (tag > 0) & (tag % 2 == 0)
+        role = numpy.maximum(tag - 2, 0) // 2
+        continued = numpy.where(from_begin[rows, i, role], tag - 1, tag)
+        tag = numpy.where(inside, continued, any_prev[:, i])
+        paths[:, i - 1] = tag
     return [paths[p, : lengths[p]].tolist() for p in range(P)]
 
 

@@ -2,7 +2,7 @@
 predicate's roleset among the candidates seen with its lemma or word form."""
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy
 from spacy.tokens import Token
@@ -66,24 +66,44 @@ class RolesetIndex:
         without one, an unseen predicate gets no roleset rather than one made
         from its surface form ("rode.01" for ride.01).
 
-        logits (Any): Indexable by roleset row (`SenseLogits` or an array);
+        logits (Any): Indexable by roleset row (an array of all rolesets' logits);
             None when there is no roleset classifier.
         """
-        lemma = predicate_lemma(token)
-        candidates = self.by_lemma.get(lemma, []) + self.by_form.get(token.lower_, [])
+        lemma, candidates = self.candidates(token)
         if candidates and logits is not None:
             return self.rolesets[max(candidates, key=lambda k: logits[k])]
         return f"{lemma}.01" if lemma else None
 
+    def candidates(self, token: Token) -> Tuple[str, List[int]]:
+        """RETURNS (Tuple[str, List[int]]): The token's lemma and the rows of
+        the rolesets seen in training with its lemma or word form."""
+        lemma = predicate_lemma(token)
+        return lemma, self.by_lemma.get(lemma, []) + self.by_form.get(token.lower_, [])
 
-class SenseLogits:
-    """One predicate's roleset logits, each computed when `RolesetIndex.choose`
-    asks for it (`self[k]`), as the full classifier would give it: with
-    thousands of rolesets and a handful of candidates per predicate, scoring
-    all of them was a fifth of the head's time."""
+    def choose_all(
+        self, tokens: Sequence[Token], features: numpy.ndarray, weight: numpy.ndarray, bias: numpy.ndarray
+    ) -> List[Optional[str]]:
+        """`choose` for many predicates, with the roleset classifier's logits
+        of every predicate's candidates in one product: thousands of
+        rolesets, a handful of candidates each.
 
-    def __init__(self, features: numpy.ndarray, weight: numpy.ndarray, bias: numpy.ndarray) -> None:
-        self.features, self.weight, self.bias = features, weight, bias
+        tokens (Sequence[Token]): The predicates.
+        features (numpy [predicates, features]): The classifier's input per predicate.
+        weight, bias (numpy): The classifier ([rolesets, features], [rolesets]).
+        RETURNS (List[Optional[str]]): The chosen roleset per predicate.
+        """
+        found = [self.candidates(token) for token in tokens]
+        rows = numpy.asarray([k for _, candidates in found for k in candidates], dtype="int64")
+        owners = numpy.repeat(numpy.arange(len(found)), [len(candidates) for _, candidates in found])
+        logits = numpy.einsum("ij,ij->i", weight[rows], features[owners]) + bias[rows]
+        chosen: List[Optional[str]] = []
+        start = 0
+        for lemma, candidates in found:
+            if candidates:
+                # The first best, as `max` over the candidates picks it.
+                chosen.append(self.rolesets[candidates[int(numpy.argmax(logits[start : start + len(candidates)]))]])
+            else:
+                chosen.append(f"{lemma}.01" if lemma else None)
+            start += len(candidates)
+        return chosen
 
-    def __getitem__(self, k: int) -> float:
-        return float(self.weight[k] @ self.features + self.bias[k])

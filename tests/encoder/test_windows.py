@@ -121,6 +121,8 @@ def test_sorted_prediction_equals_spacy_transformers_forward(tiny_bert):
     for ours, theirs in zip(predicted.model_output.hidden_states, reference.model_output.hidden_states):
         numpy.testing.assert_allclose(ours.numpy()[mask], theirs.detach().numpy()[mask], atol=1e-5)
     assert predicted.align.dataXd.tolist() == reference.align.dataXd.tolist()
+    assert predicted.align.lengths.tolist() == reference.align.lengths.tolist()
+    assert predicted.wordpieces.strings == reference.wordpieces.strings
 
 
 def test_bf16_precision_is_close_to_fp32_and_training_stays_fp32(tiny_bert):

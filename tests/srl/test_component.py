@@ -204,16 +204,29 @@ def test_roleset_prefix_comes_from_the_lemma():
     assert index.choose(doc[5], logits) == "zorble.01"  # unseen: lemma.01
 
 
-def test_candidate_logits_equal_the_full_classifier():
-    """Prediction scores only the candidate rolesets (`SenseLogits`); each
-    must be the full classifier's logit for that roleset."""
-    from spacy_bert_components.srl.rolesets import SenseLogits
+def test_choose_all_equals_choose_with_the_full_classifier():
+    """Prediction scores only each predicate's candidate rolesets, all in
+    one product (`RolesetIndex.choose_all`); it must choose what `choose`
+    chooses from the full classifier's logits, and lemma.01 (or nothing)
+    where no roleset was seen."""
+    from spacy_bert_components.srl.rolesets import RolesetIndex
 
+    nlp = spacy.blank("en")
+    doc = nlp("They nominated him and rode off and zorbled")
+    index = RolesetIndex.from_labels(
+        [], ["nominate.01", "nominate.02", "ride.01", "ride.02"], {"nominated": ["nominate.02"], "rode": ["ride.02", "ride.01"]}
+    )
+    doc[3].lemma_, doc[6].lemma_ = "and", "zorble"
+    tokens = [doc[1], doc[3], doc[4], doc[6], doc[7]]
     rng = numpy.random.default_rng(0)
-    features, weight, bias = rng.normal(size=8), rng.normal(size=(5, 8)), rng.normal(size=5)
-    full = weight @ features + bias
-    lazy = SenseLogits(features, weight, bias)
-    assert numpy.allclose([lazy[k] for k in range(5)], full)
+    for _ in range(20):
+        features = rng.normal(size=(len(tokens), 8)).astype("float32")
+        weight, bias = rng.normal(size=(4, 8)).astype("float32"), rng.normal(size=4).astype("float32")
+        full = features @ weight.T + bias
+        expected = [index.choose(token, full[p]) for p, token in enumerate(tokens)]
+        assert index.choose_all(tokens, features, weight, bias) == expected
+    assert expected[1] == "and.01" and expected[4] is None
+    assert index.choose_all([], features[:0], weight, bias) == []
 
 
 def test_lookup_lemmatizer_gives_rolesets_of_irregular_forms():

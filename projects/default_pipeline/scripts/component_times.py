@@ -10,7 +10,7 @@ pipelines timed on the same encoded docs (the default pipeline's encoder
 output), interleaved round by round, fastest of 7 rounds each; the way head
 variants were compared before choosing one.
 
-    python scripts/component_times.py [--repeat 20] [--batch-size 32] [--bbc-dir DIR]
+    python scripts/component_times.py [--repeat 20] [--batch-size 32] [--bbc-dir DIR] [--precision fp32|bf16]
     python scripts/component_times.py --repeat 10 --compare light=default:srl new=../srl_up_english/training/light/model-best:srl
 """
 import argparse
@@ -84,6 +84,7 @@ def main() -> None:
     parser.add_argument("--bbc-docs", type=int, default=120)
     parser.add_argument("--repeat", type=int, default=20, help="times the corpus is repeated")
     parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--precision", choices=["fp32", "bf16"], default=None, help="override the encoder's precision setting")
     parser.add_argument("--compare", nargs="+", default=None, metavar="LABEL=PIPELINE:COMPONENT", help="'default' names the embedded pipeline")
     args = parser.parse_args()
     import sys
@@ -93,7 +94,8 @@ def main() -> None:
     from spacy_bert_components.threads import set_compute_threads
 
     set_compute_threads(1)
-    nlp = load(args.model or None)
+    overrides = {"components.transformer.model.precision": args.precision} if args.precision else {}
+    nlp = load(args.model or None, config=overrides)
     if args.bbc_dir:
         sys.path.insert(0, str(REPO / "benchmarks"))
         from throughput import bbc_texts  # the benchmark's seeded sample
