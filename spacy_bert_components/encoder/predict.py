@@ -3,7 +3,7 @@
 spacy-transformers' forward pass encodes a batch's windows in one call,
 padded to the longest window of the batch. For prediction this pass sorts
 the windows by wordpiece length and encodes them in sub-batches of similar
-length (at most `MAX_BATCH_POSITIONS` padded positions each), so the padding
+length (at most `batch_positions` padded positions each), so the padding
 computed is close to none, then puts the outputs back in the batch's order,
 in the `FullTransformerBatch` layout the listeners read. The numbers are the
 same (padding is masked out of attention), the work is less.
@@ -26,10 +26,13 @@ from ..batching import length_batches
 from .alignment import offset_alignment
 
 
-# Padded wordpiece positions per encoder call: 64 windows of 256. bf16
-# matrix products (AMX) ran 1.6x faster in calls of 16,384 positions than of
-# 4,096; fp32 the same either way.
-MAX_BATCH_POSITIONS = 16384
+# Padded wordpiece positions per encoder call. On this project's CPU at one
+# thread (windows of 256), fp32 ran fastest in calls of 4,096 positions (16
+# windows; calls of 64 windows were 10-20% slower: their attention scores
+# outgrow the caches); bf16 (AMX) in calls of 16,384 (the pipeline's bf16
+# stage was slower in calls of 8,192); a GPU wants large calls.
+CPU_BATCH_POSITIONS = {"fp32": 4096, "bf16": 16384}
+GPU_BATCH_POSITIONS = 16384
 # Most padding an encoder call may carry (share of its positions).
 MAX_PADDING = 0.1
 
@@ -82,10 +85,22 @@ def tokenize(tokenizer: Any, texts: List[str]) -> BatchEncoding:
     return encoding
 
 
-def encode_sorted(transformer: Any, wordpieces: WordpieceBatch, max_positions: int = MAX_BATCH_POSITIONS) -> BaseModelOutput:
+def batch_positions(transformer: Any) -> int:
+    """RETURNS (int): Padded wordpiece positions per encoder call for
+    `transformer`, by its device and weights' precision."""
+    import torch
+
+    weights = next(transformer.parameters())
+    if weights.device.type != "cpu":
+        return GPU_BATCH_POSITIONS
+    return CPU_BATCH_POSITIONS["bf16" if weights.dtype == torch.bfloat16 else "fp32"]
+
+
+def encode_sorted(transformer: Any, wordpieces: WordpieceBatch, max_positions: Optional[int] = None) -> BaseModelOutput:
     import torch
 
     device = next(transformer.parameters()).device
+    max_positions = max_positions or batch_positions(transformer)
     input_ids = torch.as_tensor(numpy.asarray(wordpieces.input_ids), device=device)
     attention_mask = torch.as_tensor(numpy.asarray(wordpieces.attention_mask), device=device).long()
     token_types = wordpieces.token_type_ids

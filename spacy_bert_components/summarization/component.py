@@ -212,18 +212,20 @@ class SentenceSummarizer(TrainablePipe):
         """
         k = self.n_to_select(len(sents))
         order = sorted(range(len(sents)), key=lambda i: (-probs[i], i))
-        # Whitespace-only "sentences" never make a summary.
-        order = [i for i in order if sents[i].text.strip()]
+        block = self.cfg["block_trigrams"]
         chosen: List[int] = []
         seen: Set[Tuple[str, str, str]] = set()
         for i in order:
             if len(chosen) >= k:
                 break
-            grams = _trigrams(sents[i])
-            if self.cfg["block_trigrams"] and grams & seen:
-                continue
+            if not sents[i].text.strip():
+                continue  # whitespace-only "sentences" never make a summary
+            if block:
+                grams = _trigrams(sents[i])
+                if grams & seen:
+                    continue
+                seen |= grams
             chosen.append(i)
-            seen |= grams
         return sorted(chosen)
 
     # -- training -----------------------------------------------------------
