@@ -2,11 +2,11 @@
 
 spacy-transformers tokenizes the windows' texts and then aligns each token
 with its wordpieces through the tokenizer's character offsets
-(`get_alignment_via_offset_mapping`), one token at a time in a Python-level
-loop with a set per token: on long documents that loop cost a quarter of
-what the pipeline does on top of the encoder. When no token is in two
-windows (`sentence_windows` never overlap; strided windows do), the same
-alignment is a few array operations over the characters, computed here.
+(`get_alignment_via_offset_mapping`), one token at a time, with a set per
+token. When no token is in two windows (`sentence_windows` never overlap;
+strided windows do), the same alignment is a few array operations over each
+doc's characters, computed here: 6x faster on 32 BBC articles (13 against
+78 ms).
 The rule is spacy-transformers' own, and so are the results (tested against
 it): a wordpiece belongs to every token one of its characters belongs to,
 where a token owns its characters and the one after it (a later token
