@@ -52,11 +52,10 @@ def _disjoint_alignment(spans: List[Span], offsets: numpy.ndarray) -> Optional[R
             return None
         last_end = span.end
         by_doc[-1][1].append(row)
-    width = offsets.shape[1]
     lengths: List[numpy.ndarray] = []
     pieces: List[numpy.ndarray] = []
     for doc, rows in by_doc:
-        doc_lengths, doc_pieces = _doc_alignment(doc, [spans[row] for row in rows], offsets[rows], numpy.asarray(rows) * width)
+        doc_lengths, doc_pieces = _doc_alignment(doc, [spans[row] for row in rows], offsets, numpy.asarray(rows))
         lengths.append(doc_lengths)
         pieces.append(doc_pieces)
     if not pieces:
@@ -72,14 +71,13 @@ def _ranges(starts: numpy.ndarray, lengths: numpy.ndarray) -> numpy.ndarray:
     return numpy.repeat(starts - (ends - lengths), lengths) + numpy.arange(ends[-1] if len(ends) else 0)
 
 
-def _doc_alignment(doc: Doc, windows: List[Span], offsets: numpy.ndarray, row_starts: numpy.ndarray) -> Tuple[numpy.ndarray, numpy.ndarray]:
+def _doc_alignment(doc: Doc, windows: List[Span], offsets: numpy.ndarray, rows: numpy.ndarray) -> Tuple[numpy.ndarray, numpy.ndarray]:
     """One doc's alignment.
 
     windows (List[Span]): The doc's windows, in order, not overlapping.
-    offsets (numpy [windows, width, 2]): Their wordpieces' character offsets,
-        relative to each window's text.
-    row_starts (numpy [windows]): Each window's first position in the
-        flattened wordpiece batch.
+    offsets (numpy [batch rows, width, 2]): The batch's wordpiece character
+        offsets, relative to each window's text.
+    rows (numpy [windows]): The windows' rows in the batch.
     RETURNS (Tuple[numpy, numpy]): Wordpieces per token, and the tokens'
         wordpiece positions, by token, then ascending.
     """
@@ -98,11 +96,11 @@ def _doc_alignment(doc: Doc, windows: List[Span], offsets: numpy.ndarray, row_st
     char_token[_ranges(starts, lengths)] = numpy.repeat(tokens, lengths)
     # Every character of every wordpiece (in doc characters), and its token.
     width = offsets.shape[1]
+    flat = offsets[rows].reshape(-1, 2)
     # A window's text runs from its first token to the end of its last
     # (`Span.text` without the trailing whitespace).
     window_chars = starts[[span.start for span in windows]]
     window_ends = after[[span.end - 1 for span in windows]]
-    flat = offsets.reshape(-1, 2)
     wp_lengths = numpy.maximum(flat[:, 1] - flat[:, 0], 0)
     wp_window = numpy.repeat(numpy.arange(len(windows)), width)
     wp_chars = _ranges(flat[:, 0] + window_chars[wp_window], wp_lengths)
@@ -111,6 +109,6 @@ def _doc_alignment(doc: Doc, windows: List[Span], offsets: numpy.ndarray, row_st
     owner = char_token[wp_chars[inside]]
     wp_index = wp_index[inside]
     hit = owner >= 0
-    positions = numpy.repeat(row_starts, width) + numpy.tile(numpy.arange(width), len(windows))
     pairs = numpy.unique(owner[hit] * flat.shape[0] + wp_index[hit])
-    return numpy.bincount(pairs // flat.shape[0], minlength=n_tokens), positions[pairs % flat.shape[0]]
+    pieces = pairs % flat.shape[0]  # window-major: window * width + column
+    return numpy.bincount(pairs // flat.shape[0], minlength=n_tokens), rows[pieces // width] * width + pieces % width
