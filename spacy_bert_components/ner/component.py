@@ -3,15 +3,19 @@
 Nothing here re-implements NER: the transition system, its oracle, missing-
 value handling (a doc without entity annotation contributes no loss), and the
 `ents_p/r/f/per_type` scores are spaCy's. What this adds is the model: the
-encoder's vectors (own or shared), casing features and a BiLSTM.
+encoder's vectors (own or shared), casing features and a BiLSTM, and
+prediction: spaCy's greedy decisions taken for a whole batch in array
+operations (`greedy.py`), where they cover the model.
 """
-from typing import Callable, Optional
+from typing import Any, Callable, Iterable, Optional
 
 from spacy.language import Language
 from spacy.pipeline import EntityRecognizer
+from spacy.tokens import Doc, Span
 from thinc.api import Config, Model
 
 from ..torch_gemm import use_torch_gemm
+from . import greedy
 
 DEFAULT_NER_CONFIG = """
 [model]
@@ -30,6 +34,29 @@ dropout = 0.1
 name = "default"
 """
 DEFAULT_NER_MODEL = Config().from_str(DEFAULT_NER_CONFIG)["model"]
+
+
+class BertEntityRecognizer(EntityRecognizer):
+    """spaCy's `EntityRecognizer`, predicting through `greedy.decode`: the
+    same entities, without spaCy's per-state validity checks."""
+
+    def predict(self, docs: Iterable[Doc]) -> Any:
+        docs = [docs] if isinstance(docs, Doc) else list(docs)
+        if greedy.supports(self):
+            decoded = greedy.decode(self, docs)
+            if decoded is not None:
+                return decoded
+        return super().predict(docs)
+
+    def set_annotations(self, docs: Iterable[Doc], states_or_beams: Any) -> None:
+        if not isinstance(states_or_beams, greedy.DecodedEntities):
+            return super().set_annotations(docs, states_or_beams)
+        for doc, entities in zip(docs, states_or_beams.docs):
+            # As BiluoPushDown.set_annotations: the entities, every other token "O".
+            spans = [Span(doc, start, end, label=label, kb_id=doc[start].ent_kb_id) for start, end, label in entities]
+            doc.set_ents(spans, default="outside")
+            for hook in self.postprocesses:
+                hook(doc)
 
 
 @Language.factory(
@@ -52,8 +79,9 @@ def make_bert_ner(
     update_with_oracle_cut_size: int,
     incorrect_spans_key: Optional[str],
     scorer: Optional[Callable],
-) -> EntityRecognizer:
-    """Create a `bert_ner` component: spaCy's `EntityRecognizer`.
+) -> BertEntityRecognizer:
+    """Create a `bert_ner` component: spaCy's `EntityRecognizer`, with
+    batched greedy prediction.
 
     model (Model): The transition-based model; by default
         `spacy-bert-components.NERBiLSTMModel.v1` on its own default encoder
@@ -64,10 +92,10 @@ def make_bert_ner(
         about this many tokens for the oracle during training.
     incorrect_spans_key (Optional[str]): `doc.spans` key of known-wrong spans.
     scorer (Optional[Callable]): Scores `ents_p`, `ents_r`, `ents_f`, `ents_per_type`.
-    RETURNS (EntityRecognizer): The component.
+    RETURNS (BertEntityRecognizer): The component.
     """
     use_torch_gemm(model)  # the head's dense layers on torch's faster CPU gemm
-    return EntityRecognizer(
+    return BertEntityRecognizer(
         nlp.vocab,
         model,
         name=name,
