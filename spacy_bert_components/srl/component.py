@@ -17,7 +17,7 @@ from thinc.api import Config, Model, Optimizer, set_dropout_rate
 
 from ..arrays import to_numpy
 from ..torch_gemm import use_torch_gemm
-from .decode import NEG, tags_to_spans, viterbi_batch
+from .decode import tags_to_spans, viterbi_batch
 from .frames import DEFAULT_SPANS_KEY, FrameData, install_extensions, read_frames, write_frames
 from .loss import aligned_gold, srl_loss
 from .model import SRLScores, build_srl_head
@@ -185,9 +185,8 @@ class SemanticRoleLabeler(TrainablePipe):
         # The best path of the raw scores is the best path of their
         # log-softmax: normalizing subtracts one constant per token, which
         # every path pays once. So the scores are decoded as they are.
-        tag_scores = role_scores[:, : max(lengths, default=0), :n_tags].copy()
-        tag_scores[numpy.arange(len(bounds)), pred_pos.astype("int64"), 1:] = NEG  # the predicate is never inside an argument
-        paths = viterbi_batch(tag_scores, lengths)
+        # The predicate is never inside an argument.
+        paths = viterbi_batch(role_scores[:, :, :n_tags], lengths, outside=pred_pos.astype("int64"))
         kept: List[Tuple[int, int, Token, list]] = []  # (predicate row, doc, token, arguments)
         for p, ((i, s, e), path) in enumerate(zip(bounds, paths)):
             pos = int(pred_pos[p])

@@ -88,7 +88,9 @@ class SRLConvHead(PredicateHead):
         predicate_part = self.predicate_part(Xv)
         predicate_gate = self.predicate_gate(Xv)
         prefix = self._between_prefix(X)
-        roles = X.new_zeros((P, L, self.n_tags + 1))
+        # Only each frame's own sentence is ever read (decoding, loss): the
+        # positions past it are left as allocated.
+        roles = X.new_empty((P, L, self.n_tags + 1))
         at_predicate = X.new_zeros((P, X.shape[-1]))
         # The per-(predicate, token) part runs on predicates grouped by
         # sentence length, each group padded to its own longest sentence:

@@ -4,7 +4,7 @@ Every decoded tag sequence is valid BIO (an I-X only after B-X or I-X), and
 the predicate's own token is forced to O, so the arguments of one frame never
 overlap and never contain their predicate.
 """
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy
 
@@ -54,7 +54,9 @@ def viterbi(scores: numpy.ndarray, allowed: numpy.ndarray, start: numpy.ndarray)
     return path[::-1]
 
 
-def viterbi_batch(scores: numpy.ndarray, lengths: Sequence[int]) -> List[List[int]]:
+def viterbi_batch(
+    scores: numpy.ndarray, lengths: Sequence[int], outside: Optional[Sequence[int]] = None
+) -> List[List[int]]:
     """`viterbi` under the BIO constraints of `transition_masks`, for many
     sequences at once. The constraints leave each tag one or two possible
     predecessors (O and B-X: the best of all; I-X: B-X or I-X), so a step
@@ -67,6 +69,8 @@ def viterbi_batch(scores: numpy.ndarray, lengths: Sequence[int]) -> List[List[in
         (log-probabilities, or logits: the best path is the same), padded
         to the longest sequence.
     lengths (Sequence[int]): The real length of each sequence.
+    outside (Optional[Sequence[int]]): A position per sequence whose tag
+        must be O (a frame's predicate), or None. `scores` is not modified.
     RETURNS (List[List[int]]): The best tag sequence of each, `lengths[p]` long.
     """
     P, n, T = scores.shape
@@ -76,7 +80,10 @@ def viterbi_batch(scores: numpy.ndarray, lengths: Sequence[int]) -> List[List[in
     paths: List[List[int]] = [[] for _ in range(P)]
     for group in length_batches(lengths, max_positions=GROUP_POSITIONS, max_padding=0.25):
         width = max(int(lengths[group[-1]]), 1)
-        found = _viterbi_padded(scores[group, :width], lengths[group])
+        group_scores = scores[group, :width]  # a copy: the group's own to change
+        if outside is not None:
+            group_scores[numpy.arange(len(group)), numpy.asarray(outside)[group], 1:] = NEG
+        found = _viterbi_padded(group_scores, lengths[group])
         for p, path in zip(group, found):
             paths[p] = path
     return paths
@@ -88,10 +95,10 @@ GROUP_POSITIONS = 32768
 
 
 def _viterbi_padded(scores: numpy.ndarray, lengths: numpy.ndarray) -> List[List[int]]:
+    """`viterbi_batch` on one group; `scores` is changed (its padding)."""
     P, n, T = scores.shape
     # Past its end, a sequence may only continue with O at no cost. O may
     # follow any tag, so the best path of the real prefix is unchanged.
-    scores = scores.copy()
     padding = numpy.arange(n)[None, :] >= lengths[:, None]
     scores[padding] = NEG
     scores[padding, 0] = 0.0

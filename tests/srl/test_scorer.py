@@ -76,3 +76,13 @@ def test_batched_viterbi_equals_one_at_a_time():
     paths = viterbi_batch(scores, lengths)
     assert paths == [viterbi(scores[p, :n], allowed, start) for p, n in enumerate(lengths)]
     assert viterbi_batch(scores[:0], []) == []
+    # A position forced to O (a frame's predicate), the scores left as they were.
+    outside = rng.integers(0, 12, size=len(lengths)) % numpy.asarray(lengths)
+    before = scores.copy()
+    forced = viterbi_batch(scores, lengths, outside=outside)
+    assert numpy.array_equal(scores, before)
+    blocked = scores.copy()
+    blocked[numpy.arange(len(lengths)), outside, 1:] = -1e9
+    assert forced == [viterbi(blocked[p, :n], allowed, start) for p, n in enumerate(lengths)]
+    assert all(path[o] == 0 for path, o in zip(forced, outside))
+    assert forced != paths
