@@ -2,10 +2,10 @@
 
 `Parser.greedy_parse` advances each doc's transition state in compiled code,
 asking every action whether it is valid through `StateC` accessors. In the
-spaCy build this project runs on, that validity check is most of NER's time:
-py-spy puts 60% of `greedy_parse` in `TransitionSystem.set_valid`, much of it
-in `pthread_mutex_lock` under `StateC::B_`, about 23 µs per token on BBC
-articles. The BILUO system's state is small (is an entity open, its label,
+spaCy build this project runs on, that validity check is most of NER's time
+(`py-spy record --native` over the default pipeline's `greedy_parse` on BBC
+articles: 60% of it in `TransitionSystem.set_valid`, much of that in
+`pthread_mutex_lock` under `StateC::B_`). The BILUO system's state is small (is an entity open, its label,
 where it starts), and where no entity is open its features are the next
 token alone, so the same decisions are taken here for a whole batch in array
 operations:
@@ -27,7 +27,8 @@ Where these rules do not cover the case (beam search, an output layer over
 the hidden layer, other state features, classes unseen in training, whose
 score spaCy sets to the minimum of each step's batch, a doc with preset
 entities) the caller falls back to spaCy's loop. `tests/ner/test_greedy.py`
-checks the entities against spaCy's on the same docs.
+checks the entities against spaCy's on the same docs;
+`benchmarks/ner_decoding.py` times both.
 """
 from dataclasses import dataclass
 from typing import Any, List, Optional, Sequence, Tuple
