@@ -1,11 +1,11 @@
 """The `bert_ner` factory: spaCy's `EntityRecognizer` on BERT token vectors.
 
-Nothing here re-implements NER: the transition system, its oracle, missing-
-value handling (a doc without entity annotation contributes no loss), and the
-`ents_p/r/f/per_type` scores are spaCy's. What this adds is the model: the
-encoder's vectors (own or shared), casing features and a BiLSTM, and
-prediction: spaCy's greedy decisions taken for a whole batch in array
-operations (`greedy.py`), where they cover the model.
+The transition system, its oracle, missing-value handling (a doc without
+entity annotation contributes no loss), and the `ents_p/r/f/per_type` scores
+are spaCy's. What this adds is the model (the encoder's vectors, own or
+shared, casing features and a BiLSTM or window layers) and faster
+prediction: spaCy's own greedy decisions, taken for a whole batch in array
+operations (`greedy.py`) where its rules cover the model and the docs.
 """
 from typing import Any, Callable, Iterable, Optional
 
@@ -42,11 +42,8 @@ class BertEntityRecognizer(EntityRecognizer):
 
     def predict(self, docs: Iterable[Doc]) -> Any:
         docs = [docs] if isinstance(docs, Doc) else list(docs)
-        if greedy.supports(self):
-            decoded = greedy.decode(self, docs)
-            if decoded is not None:
-                return decoded
-        return super().predict(docs)
+        decoded = greedy.decode(self, docs)
+        return decoded if decoded is not None else super().predict(docs)
 
     def set_annotations(self, docs: Iterable[Doc], states_or_beams: Any) -> None:
         if not isinstance(states_or_beams, greedy.DecodedEntities):

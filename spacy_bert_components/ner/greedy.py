@@ -92,22 +92,28 @@ def supports(parser: Any) -> bool:
     """RETURNS (bool): Whether `decode` reproduces `parser`'s greedy parse:
     greedy (beam width 1), no output layer over the maxout hidden layer, and
     the NER state's three features, every class seen in training."""
+    return _supported_model(parser) and _actions(parser.moves) is not None
+
+
+def _supported_model(parser: Any) -> bool:
     model = parser.model
     if parser.cfg.get("beam_width", 1) != 1 or model.attrs.get("has_upper", True) or model.attrs.get("unseen_classes"):
         return False
     lower = model.get_ref("lower")
     n_pieces = lower.get_dim("nP") if lower.has_dim("nP") else 1
-    return lower.get_dim("nF") == 3 and n_pieces >= 2 and _actions(parser.moves) is not None
+    return lower.get_dim("nF") == 3 and n_pieces >= 2
 
 
 def decode(parser: Any, docs: Sequence[Doc]) -> Optional[DecodedEntities]:
-    """The entities `parser.greedy_parse(docs)` finds, or None where a doc
-    holds preset entity annotation (the caller then runs spaCy's loop)."""
+    """The entities `parser.greedy_parse(docs)` finds, or None where these
+    rules do not cover the parser (see `supports`) or a doc holds preset
+    entity annotation: the caller then runs spaCy's loop."""
     docs = list(docs)
-    if any(doc.to_array(ENT_IOB).any() for doc in docs if len(doc)):
+    if not _supported_model(parser) or any(doc.to_array(ENT_IOB).any() for doc in docs if len(doc)):
         return None
     actions = _actions(parser.moves)
-    assert actions is not None, "call supports() first"
+    if actions is None:
+        return None
     found: List[List[Entity]] = [[] for _ in docs]
     lengths = numpy.asarray([len(doc) for doc in docs], dtype="int64")
     if not lengths.any():

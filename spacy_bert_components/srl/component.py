@@ -186,7 +186,7 @@ class SemanticRoleLabeler(TrainablePipe):
         # log-softmax: normalizing subtracts one constant per token, which
         # every path pays once. So the scores are decoded as they are.
         # The predicate is never inside an argument.
-        paths = viterbi_batch(role_scores[:, :, :n_tags], lengths, outside=pred_pos.astype("int64"))
+        paths = viterbi_batch(role_scores[:, :, :n_tags], lengths, outside=pred_pos)
         kept: List[Tuple[int, int, Token, list]] = []  # (predicate row, doc, token, arguments)
         for p, ((i, s, e), path) in enumerate(zip(bounds, paths)):
             pos = int(pred_pos[p])

@@ -77,12 +77,13 @@ def viterbi_batch(
     if P == 0 or n == 0:
         return [[] for _ in range(P)]
     lengths = numpy.asarray(lengths, dtype="int64")
+    forced = None if outside is None else numpy.asarray(outside, dtype="int64")
     paths: List[List[int]] = [[] for _ in range(P)]
     for group in length_batches(lengths, max_positions=GROUP_POSITIONS, max_padding=0.25):
         width = max(int(lengths[group[-1]]), 1)
         group_scores = scores[group, :width]  # a copy: the group's own to change
-        if outside is not None:
-            group_scores[numpy.arange(len(group)), numpy.asarray(outside)[group], 1:] = NEG
+        if forced is not None:
+            group_scores[numpy.arange(len(group)), forced[group], 1:] = NEG
         found = _viterbi_padded(group_scores, lengths[group])
         for p, path in zip(group, found):
             paths[p] = path

@@ -98,12 +98,12 @@ class RolesetIndex:
         logits = numpy.einsum("ij,ij->i", weight[rows], features[owners]) + bias[rows]
         chosen: List[Optional[str]] = []
         start = 0
-        for lemma, candidates in found:
+        for token, (_, candidates) in zip(tokens, found):
             if candidates:
                 # The first best, as `max` over the candidates picks it.
                 chosen.append(self.rolesets[candidates[int(numpy.argmax(logits[start : start + len(candidates)]))]])
             else:
-                chosen.append(f"{lemma}.01" if lemma else None)
+                chosen.append(self.choose(token, None))  # the unseen predicate's fallback
             start += len(candidates)
         return chosen
 
