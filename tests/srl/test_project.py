@@ -2,7 +2,8 @@
 downloads, and the workflows work offline on a local copy of the data
 (SPACY_BERT_DATA: the fixture files): `all` (convert the PropBank EWT
 training documents and the UP dev file, train two steps of the frozen config
-on a tiny BERT, evaluate, package) and `distil`."""
+on a tiny BERT, evaluate, package), the two configs that start from the
+trained frozen head (`continue` and the fine-tuned config) and `distil`."""
 import json
 
 import spacy
@@ -39,6 +40,15 @@ def test_project_workflow_on_a_local_copy(tiny_bert, local_data, tmp_path):
     # Auxiliary frames have no argument: the argument scores cannot differ.
     assert abs(all_frames["srl_f"] * 100 - metrics["srl_f"]) < 1e-6
     assert list((project / "packages").glob("*/dist/*.tar.gz"))
+    # The sourced frozen head trains further: on the frozen encoder
+    # (`continue`) and on the fine-tuned one; both link its listener to a
+    # transformer of their own, or their first update fails.
+    run_project(project, "continue", str(project), *common, "--vars.continue_steps", "2", local_data=local_data)
+    run_project(project, "train", str(project), *common, "--vars.config", "finetuned", local_data=local_data)
+    for trained in ("frozen_continued", "finetuned"):
+        nlp = spacy.load(project / "training" / trained / "model-best")
+        assert nlp.get_pipe("srl").labels == spacy.load(project / "training" / "frozen" / "model-best").get_pipe("srl").labels
+        nlp("The man rode his bicycle to work.")
     # Distillation: the trained pipeline labels a few hundred words of other
     # training text, and the light head trains on that plus the gold.
     run_project(
