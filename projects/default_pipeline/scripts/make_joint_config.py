@@ -26,12 +26,13 @@ HEADS = {
     "summarizer": ("summarization/configs/bbc_frozen.cfg", "summarization/corpus/bbc/train.spacy", "summarization/corpus/bbc/dev.spacy"),
 }
 # The trained heads `--from-trained` starts from ({heads} as above; the
-# light sentiment head the default pipeline ships is the distilled one,
-# `spacy project run distil` in its project).
+# light sentiment and SRL heads the default pipeline ships are the distilled
+# one, `spacy project run distil` in its project, and the continued one,
+# `spacy project run continue` in its project).
 TRAINED = {
     "ner": "../ner_conll03/training/{heads}/model-best",
     "sentiment": "../sentiment_sst2/training/{heads}{distilled}/model-best",
-    "srl": "../srl_up_english/training/{heads}/model-best",
+    "srl": "../srl_up_english/training/{heads}{continued}/model-best",
     "summarizer": "../summarization/training/bbc_frozen/model-best",
 }
 SCORE_WEIGHTS = {"ents_f": 0.25, "sentiment_acc": 0.25, "srl_f": 0.25, "summary_rouge1": 0.25}
@@ -52,7 +53,9 @@ def make_joint_config(
             # Sourced: spaCy keeps the trained weights and resumes training
             # them; the listeners link to this config's transformer.
             distilled = "_distil" if heads == "light" and name == "sentiment" else ""
-            joint["components"][name] = {"source": TRAINED[name].format(heads=heads, distilled=distilled)}
+            continued = "_continued" if heads == "light" and name == "srl" else ""
+            source = TRAINED[name].format(heads=heads, distilled=distilled, continued=continued)
+            joint["components"][name] = {"source": source}
         else:
             joint["components"][name] = config["components"][name]
     joint["paths"] = {"train": None, "dev": None, "vectors": None, "init_tok2vec": None}
