@@ -25,17 +25,26 @@ HEADS = {
     "srl": ("srl_up_english/configs/{heads}.cfg", "srl_up_english/corpus/propbank/train.spacy", "srl_up_english/corpus/dev.spacy"),
     "summarizer": ("summarization/configs/bbc_frozen.cfg", "summarization/corpus/bbc/train.spacy", "summarization/corpus/bbc/dev.spacy"),
 }
-# The trained heads `--from-trained` starts from ({heads} as above; the
-# light sentiment and SRL heads the default pipeline ships are the distilled
-# one, `spacy project run distil` in its project, and the continued one,
-# `spacy project run continue` in its project).
-TRAINED = {
-    "ner": "../ner_conll03/training/{heads}/model-best",
-    "sentiment": "../sentiment_sst2/training/{heads}{distilled}/model-best",
-    "srl": "../srl_up_english/training/{heads}{continued}/model-best",
+# The trained heads `--from-trained` starts from. The light ones are the
+# default pipeline's, as `configs/assemble.cfg` names them (the distilled
+# sentiment head, the continued SRL head); the frozen ones are the task
+# projects' frozen configs, trained.
+ASSEMBLE_CONFIG = Path(__file__).resolve().parents[1] / "configs" / "assemble.cfg"
+TRAINED_FROZEN = {
+    "ner": "../ner_conll03/training/frozen/model-best",
+    "sentiment": "../sentiment_sst2/training/frozen/model-best",
+    "srl": "../srl_up_english/training/frozen/model-best",
     "summarizer": "../summarization/training/bbc_frozen/model-best",
 }
 SCORE_WEIGHTS = {"ents_f": 0.25, "sentiment_acc": 0.25, "srl_f": 0.25, "summary_rouge1": 0.25}
+
+
+def trained_heads(heads: str) -> dict:
+    """RETURNS (dict): Component name -> trained pipeline to source it from."""
+    if heads == "light":
+        paths = Config().from_disk(ASSEMBLE_CONFIG, interpolate=False)["paths"]
+        return {name: paths[f"{name}_model"] for name in HEADS}
+    return TRAINED_FROZEN
 
 
 def make_joint_config(
@@ -48,14 +57,12 @@ def make_joint_config(
     base = configs["ner"]
     joint = Config(base)  # sentencizer, transformer, training and optimizer settings
     joint["nlp"]["pipeline"] = ["sentencizer", "transformer", *HEADS]
+    trained = trained_heads(heads) if from_trained else {}
     for name, config in configs.items():
         if from_trained:
             # Sourced: spaCy keeps the trained weights and resumes training
             # them; the listeners link to this config's transformer.
-            distilled = "_distil" if heads == "light" and name == "sentiment" else ""
-            continued = "_continued" if heads == "light" and name == "srl" else ""
-            source = TRAINED[name].format(heads=heads, distilled=distilled, continued=continued)
-            joint["components"][name] = {"source": source}
+            joint["components"][name] = {"source": trained[name]}
         else:
             joint["components"][name] = config["components"][name]
     joint["paths"] = {"train": None, "dev": None, "vectors": None, "init_tok2vec": None}
