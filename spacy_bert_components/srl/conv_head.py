@@ -25,7 +25,7 @@ import torch
 from torch import nn
 
 from ..batching import length_batches
-from .pytorch_srl_model import PredicateHead
+from .pytorch_srl_model import PredicateHead, flat_positions, scatter
 
 # Predicate x token positions per group: the [group, tokens, hidden] tensors
 # stay within a few MB.
@@ -77,21 +77,21 @@ class SRLConvHead(PredicateHead):
     ) -> Tuple[torch.Tensor, ...]:
         """See `SRLHead.forward`: the same arguments and results."""
         L = X.shape[1]
-        X, mask, pred_logits, pred_sent, pred_pos = self.find_predicates(X, lengths, pred_sent, pred_pos, threshold)
+        flat, mask, pred_logits, pred_sent, pred_pos = self.find_predicates(X, lengths, pred_sent, pred_pos, threshold)
         P = pred_sent.shape[0]
         if P == 0:
-            return self.no_frames(X, pred_logits, pred_sent, pred_pos)
-        Xv = X[pred_sent, pred_pos]  # [P, H]
-        # Per-token and per-predicate parts, computed once.
-        token_part = self.token_part(X)
-        token_gate = self.token_gate(X)
+            return self.no_frames(pred_logits, pred_sent, pred_pos)
+        Xv = flat[flat_positions(mask, pred_sent, pred_pos)]  # [P, H]
+        # Per-token parts on the real tokens, per-predicate parts, each once.
+        token_part = scatter(self.token_part(flat), mask)
+        token_gate = scatter(self.token_gate(flat), mask)
         predicate_part = self.predicate_part(Xv)
         predicate_gate = self.predicate_gate(Xv)
-        prefix = self._between_prefix(X)
+        prefix = self._between_prefix(flat, mask)
         # Only each frame's own sentence is ever read (decoding, loss): the
         # positions past it are left as allocated.
-        roles = X.new_empty((P, L, self.n_tags + 1))
-        at_predicate = X.new_zeros((P, X.shape[-1]))
+        roles = flat.new_empty((P, L, self.n_tags + 1))
+        at_predicate = flat.new_zeros((P, flat.shape[-1]))
         # The per-(predicate, token) part runs on predicates grouped by
         # sentence length, each group padded to its own longest sentence:
         # padding every predicate to the batch's longest sentence made 80%
@@ -123,12 +123,14 @@ class SRLConvHead(PredicateHead):
         features = torch.cat([at_predicate, Xv], dim=-1)
         return pred_logits, roles, self.classify_senses(features), pred_sent, pred_pos, features, *self.sense_parameters()
 
-    def _between_prefix(self, X: torch.Tensor) -> Optional[torch.Tensor]:
+    def _between_prefix(self, flat: torch.Tensor, mask: torch.Tensor) -> Optional[torch.Tensor]:
         """RETURNS (Optional[Tensor[B, L + 1, W]]): Prefix sums of the between
-        features: row t holds the sum over tokens 0..t-1. None without them."""
+        features of the real tokens `flat` [N, H] (zero at the padding, which
+        no sum between two real tokens reaches): row t holds the sum over
+        tokens 0..t-1. None without them."""
         if not self.between_width:
             return None
-        features = torch.relu(self.between_in(X))
+        features = scatter(torch.relu(self.between_in(flat)), mask)
         return torch.nn.functional.pad(features.cumsum(dim=1), (0, 0, 1, 0))
 
     def _between(self, prefix: torch.Tensor, sents: torch.Tensor, positions: torch.Tensor, Lg: int) -> torch.Tensor:

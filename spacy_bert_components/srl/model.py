@@ -18,9 +18,10 @@ from thinc.types import Floats2d
 from ..layers.sentences import sentence_bounds
 from .conv_head import SRLConvHead
 from .pytorch_srl_model import SRLHead
+from .top_layers_head import LayerRateShim, SRLTopLayersHead
 
 # The PyTorch head each architecture builds, by `head_settings["kind"]`.
-HEAD_CLASSES = {"lstm": SRLHead, "conv": SRLConvHead}
+HEAD_CLASSES = {"lstm": SRLHead, "conv": SRLConvHead, "top_layers": SRLTopLayersHead}
 
 SRLInput = Tuple[List[Doc], Optional[List[List[int]]]]
 
@@ -125,6 +126,49 @@ def build_srl_conv_model(
     return model
 
 
+@registry.architectures("spacy-bert-components.SRLTopLayersModel.v1")
+def build_srl_top_layers_model(
+    tok2vec: Model[List[Doc], List[Floats2d]],
+    encoder: str = "default",
+    top_layers: int = 2,
+    layers_lr_scale: float = 0.1,
+    max_distance: int = 32,
+    dropout: float = 0.1,
+) -> Model[SRLInput, SRLScores]:
+    """The predicate-aware semantic role labelling model: a trainable copy of
+    the encoder's top layers runs over each predicate's sentence with the
+    predicate marked (`top_layers_head.py`). Several times the light head's
+    cost per predicate; the strongest head on a frozen shared encoder.
+
+    tok2vec (Model[List[Doc], List[Floats2d]]): A layer-mixing listener on the
+        shared (frozen) transformer; its mix starts on the hidden state the
+        copied layers read.
+    encoder (str): The encoder whose layers are copied: the shared
+        transformer's `name` ("default": the packaged all-MiniLM-L6-v2).
+    top_layers (int): How many of the encoder's last layers run per predicate.
+    layers_lr_scale (float): The copied layers' learning rate, as a share of
+        the head's.
+    max_distance (int): Offsets from the predicate are clipped to +-max_distance.
+    dropout (float): Dropout inside the head (the layers keep the encoder's).
+    RETURNS (Model[SRLInput, SRLScores]): The model.
+    """
+    # No projection: the layers read the encoder's own width.
+    proj = noop()
+    model: Model[SRLInput, SRLScores] = Model(
+        "srl_model",
+        forward,
+        init=init,
+        layers=[tok2vec, proj, noop()],
+        refs={"tok2vec": tok2vec, "proj": proj},
+        attrs={"threshold": 0.0, "head_sizes": None},
+    )
+    model.attrs["head_settings"] = dict(
+        kind="top_layers", encoder=encoder, top_layers=top_layers, layers_lr_scale=layers_lr_scale,
+        max_distance=max_distance, dropout=dropout,
+    )
+    return model
+
+
 def build_srl_head(model: Model, n_tags: int, n_senses: int) -> None:
     """Build (or rebuild) the PyTorch head of an SRL model for the given
     numbers of BIO tags and rolesets. Called when labels are known: in
@@ -132,13 +176,17 @@ def build_srl_head(model: Model, n_tags: int, n_senses: int) -> None:
     if list(model.attrs["head_sizes"] or []) == [n_tags, n_senses]:
         return
     settings = dict(model.attrs["head_settings"])
-    hidden = settings.pop("hidden")
+    hidden = settings.pop("hidden", None)  # the top-layers head takes the encoder's
     head_class = HEAD_CLASSES[settings.pop("kind", "lstm")]
     head = PyTorchWrapper_v2(
         head_class(hidden, n_tags, n_senses, **settings),
         convert_inputs=_convert_inputs,
         convert_outputs=_convert_outputs,
     )
+    if head_class is SRLTopLayersHead:
+        # PyTorchWrapper builds a plain shim; its class is the hook for the
+        # copied layers' own rate (as EncoderHFShim does for the encoder).
+        head.shims[0].__class__ = LayerRateShim
     model.replace_node(model.layers[2], head)
     model.attrs["head_sizes"] = [n_tags, n_senses]
 
@@ -154,6 +202,27 @@ def init(model: Model, X: Optional[SRLInput] = None, Y: Any = None) -> None:
     vectors = [v for v in tok2vec.predict(docs) if v.shape[0] and v.shape[1]]
     if vectors:
         proj.initialize(X=model.ops.xp.concatenate(vectors))
+    head_module = model.layers[2].shims[0]._model if model.layers[2].shims else None
+    if isinstance(head_module, SRLTopLayersHead):
+        head_module.copy_encoder_layers()
+        _start_mix_below(tok2vec, head_module.n_encoder_layers, len(head_module.layers))
+
+
+def _start_mix_below(tok2vec: Model, n_encoder_layers: int, top_layers: int) -> None:
+    """Start a fresh layer mix mostly (0.9) on the hidden state that the
+    copied top layers read in the encoder, so that they begin on the input
+    they were trained on; the mix still learns. (A mix creates its weights
+    on the first real batch; set here, they are kept.)"""
+    mix = tok2vec.layers[-1]
+    if mix.name != "scalar_mix_trfs2arrays" or mix.has_param("W"):
+        return  # not a layer mix, or one that already has weights
+    n_states = n_encoder_layers + 1  # the embeddings, then each layer's output
+    W = mix.ops.alloc1f(n_states)
+    # softmax: e^x / (e^x + n_states - 1) = 0.9.
+    W[n_states - 1 - top_layers] = float(numpy.log(9.0 * (n_states - 1)))
+    mix.set_dim("nL", n_states)
+    mix.set_param("W", W)
+    mix.set_param("gamma", mix.ops.asarray1f([1.0]))
 
 
 def _require_head(model: Model) -> Model:
@@ -180,9 +249,9 @@ def forward(model: Model, inputs: SRLInput, is_train: bool) -> Tuple[SRLScores, 
         empty = SRLScores(sents, numpy.zeros((0, 0), "f"), numpy.zeros((0, 0, 0), "f"), numpy.zeros((0, 0), "f"), numpy.zeros((0,), "i"), numpy.zeros((0,), "i"))
         return empty, lambda d_scores: []
     vectors, backprop_tok2vec = tok2vec(docs, is_train)
-    hidden_size = proj.get_dim("nO")
     flat_in = xp.concatenate([vectors[i] for i in kept])
     flat, backprop_proj = proj(flat_in, is_train)
+    hidden_size = flat.shape[1]
     starts = numpy.cumsum([0] + [len(docs[i]) for i in kept])
     doc_offset = {i: int(starts[k]) for k, i in enumerate(kept)}
     lengths = numpy.asarray([e - s for _, s, e in sents], dtype="int64")

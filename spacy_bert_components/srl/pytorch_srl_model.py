@@ -14,6 +14,21 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 
+def scatter(values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """RETURNS (Tensor[B, L, D]): Per-token `values` [N, D] (the real tokens
+    of `mask` [B, L], in order) in place, zeros at the padding."""
+    padded = values.new_zeros((*mask.shape, values.shape[-1]))
+    padded[mask] = values
+    return padded
+
+
+def flat_positions(mask: torch.Tensor, sents: torch.Tensor, positions: torch.Tensor) -> torch.Tensor:
+    """RETURNS (Tensor[P]): Where the tokens (sentence, position) are in the
+    flat per-token rows of `mask`'s real tokens."""
+    starts = torch.cumsum(mask.sum(dim=1), dim=0) - mask.sum(dim=1)
+    return starts[sents] + positions
+
+
 class PredicateHead(nn.Module):
     """What every SRL head shares: normalized token vectors, the predicate
     identifier, and the result for a batch without predicates. Subclasses
@@ -37,25 +52,28 @@ class PredicateHead(nn.Module):
         pred_pos: Optional[torch.Tensor],
         threshold: float,
     ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-        """RETURNS: the normalized X [B, L, H], the token mask [B, L], the
+        """RETURNS: the normalized vectors of the real tokens, flat [N, H]
+        (sentence by sentence: `X[mask]`), the token mask [B, L], the
         predicate logits [B, L], and the predicates to label (sentence,
-        position): the given ones, or those scored above `threshold`."""
+        position): the given ones, or those scored above `threshold`.
+        Per-token work runs on the real tokens only: padded to the longest
+        sentence of a batch, most positions of ordinary text are padding."""
         mask = torch.arange(X.shape[1], device=X.device)[None, :] < lengths[:, None]
-        X = self.dropout(self.norm(X))
-        pred_logits = self.predicate_scorer(X).squeeze(-1)
+        flat = self.dropout(self.norm(X[mask]))
+        pred_logits = scatter(self.predicate_scorer(flat), mask).squeeze(-1)
         if pred_sent is None or pred_pos is None:
             chosen = (pred_logits.detach() > threshold) & mask
             pred_sent, pred_pos = chosen.nonzero(as_tuple=True)
-        return X, mask, pred_logits, pred_sent, pred_pos
+        return flat, mask, pred_logits, pred_sent, pred_pos
 
     def no_frames(
-        self, X: torch.Tensor, pred_logits: torch.Tensor, pred_sent: torch.Tensor, pred_pos: torch.Tensor
+        self, pred_logits: torch.Tensor, pred_sent: torch.Tensor, pred_pos: torch.Tensor
     ) -> Tuple[torch.Tensor, ...]:
         """RETURNS: `forward`'s result when there is no predicate to label."""
-        L = X.shape[1]
-        features = X.new_zeros((0, self.sense.in_features))
+        L = pred_logits.shape[1]
+        features = pred_logits.new_zeros((0, self.sense.in_features))
         return (
-            pred_logits, X.new_zeros((0, L, self.n_tags + 1)), self.classify_senses(features),
+            pred_logits, pred_logits.new_zeros((0, L, self.n_tags + 1)), self.classify_senses(features),
             pred_sent, pred_pos, features, *self.sense_parameters(),
         )
 
@@ -145,10 +163,11 @@ class SRLHead(PredicateHead):
             pred_sent [P], pred_pos [P], and the sense layer's input [P, F].
         """
         L = X.shape[1]
-        X, _, pred_logits, pred_sent, pred_pos = self.find_predicates(X, lengths, pred_sent, pred_pos, threshold)
+        flat, mask, pred_logits, pred_sent, pred_pos = self.find_predicates(X, lengths, pred_sent, pred_pos, threshold)
         P = pred_sent.shape[0]
         if P == 0:
-            return self.no_frames(X, pred_logits, pred_sent, pred_pos)
+            return self.no_frames(pred_logits, pred_sent, pred_pos)
+        X = scatter(flat, mask)
         Xv = X[pred_sent, pred_pos]  # [P, H]
         offsets = torch.arange(L, device=X.device)[None, :] - pred_pos[:, None]
         h = torch.relu(self._frame_input(X, Xv, pred_sent, offsets))

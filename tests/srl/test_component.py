@@ -12,7 +12,7 @@ from spacy.util import fix_random_seed
 from spacy_bert_components.srl.frames import FrameData, has_frames, read_frames, write_frames
 from spacy_bert_components.srl.loss import aligned_gold
 
-from ..util import blank_with_encoder
+from ..util import blank_with_encoder, listener_config
 from .util import TRAIN_DATA, assert_well_formed, frame_tuples, gold_doc, make_examples, srl_config
 
 TEXTS = [
@@ -316,3 +316,62 @@ def test_frames_marked_the_legacy_way_are_read_and_replaced():
     assert has_frames(doc) and read_frames(doc) == frames
     write_frames(doc, [], annotator="srl")
     assert has_frames(doc) and read_frames(doc) == []
+
+
+def _top_layers_pipeline(tiny_bert: str):
+    nlp = blank_with_encoder(tiny_bert, hidden_states=True)
+    config = {
+        "model": {
+            "@architectures": "spacy-bert-components.SRLTopLayersModel.v1",
+            "encoder": tiny_bert,
+            "top_layers": 1,
+            "tok2vec": listener_config(mix_layers=True),
+        }
+    }
+    nlp.add_pipe("bert_srl", name="srl", config=config)
+    return nlp
+
+
+def test_top_layers_head_starts_from_the_encoder_and_trains_them_slower(tiny_bert):
+    """SRLTopLayersModel.v1: the copied layer starts as the encoder's last
+    layer, the mix mostly on the hidden state that layer reads, and an
+    update moves the copied layer at `layers_lr_scale` (0.1) of the rate
+    that moves the rest of the head (Adam's first step is the rate itself)."""
+    import torch
+    from transformers import AutoModel
+
+    fix_random_seed(0)
+    nlp = _top_layers_pipeline(tiny_bert)
+    examples = make_examples(nlp)
+    optimizer = nlp.initialize(lambda: examples)
+    srl = nlp.get_pipe("srl")
+    head = srl.model.layers[2].shims[0]._model
+    encoder_layer = AutoModel.from_pretrained(tiny_bert).encoder.layer[-1].state_dict()
+    for name, value in head.layers[0].state_dict().items():
+        assert torch.equal(value, encoder_layer[name]), name
+    mix = srl.model.get_ref("tok2vec").layers[-1]
+    weights = numpy.exp(mix.get_param("W")) / numpy.exp(mix.get_param("W")).sum()
+    assert weights.shape == (3,) and weights.argmax() == 1 and abs(weights[1] - 0.9) < 1e-4
+    before = {name: p.detach().clone() for name, p in head.named_parameters()}
+    optimizer.learn_rate = 0.01
+    nlp.update(examples, sgd=optimizer, drop=0.0)
+    moved = {name: float((p.detach() - before[name]).abs().max()) for name, p in head.named_parameters()}
+    layer_moves = [m for name, m in moved.items() if name.startswith("layers.")]
+    assert max(layer_moves) <= 0.0011 and max(layer_moves) > 0.0005
+    assert moved["tagger.3.weight"] > 0.005
+
+
+def test_top_layers_head_overfits_and_round_trips(tiny_bert, tmp_path):
+    fix_random_seed(0)
+    nlp = _top_layers_pipeline(tiny_bert)
+    examples = make_examples(nlp)
+    optimizer = nlp.initialize(lambda: examples)
+    optimizer.learn_rate = 0.01
+    for _ in range(120):
+        nlp.update(examples, sgd=optimizer, drop=0.0)
+    texts = [" ".join(words) for words, _ in TRAIN_DATA]
+    for text, (words, frames) in zip(texts, TRAIN_DATA):
+        assert frame_tuples(nlp(text)) == _expected(words, frames)
+    nlp.to_disk(tmp_path / "model")
+    loaded = spacy.load(tmp_path / "model")
+    assert [frame_tuples(d) for d in loaded.pipe(texts)] == [frame_tuples(d) for d in nlp.pipe(texts)]

@@ -41,7 +41,8 @@ def test_between_features_sum_the_tokens_strictly_between():
     X = torch.randn(2, 7, 8)
     sents = torch.tensor([0, 1, 1])
     positions = torch.tensor([0, 3, 6])
-    got = head._between(head._between_prefix(X), sents, positions, 7)
+    mask = torch.ones((2, 7), dtype=torch.bool)
+    got = head._between(head._between_prefix(X.reshape(14, 8), mask), sents, positions, 7)
     features = torch.relu(head.between_in(X))
     for g, (b, q) in enumerate(zip(sents.tolist(), positions.tolist())):
         for t in range(7):
@@ -58,3 +59,23 @@ def test_between_features_sum_the_tokens_strictly_between():
     head.train()
     _, _, senses, _, _, features, _, _ = head(X, lengths, sents, positions)
     assert torch.allclose(senses, head.sense(features)) and senses.shape == (3, 3)
+
+
+def test_a_sentence_scores_the_same_alone_and_padded_in_a_batch():
+    """The heads compute per-token parts on the real tokens only: a short
+    sentence padded to a longer one in its batch gets the scores it gets alone."""
+    from spacy_bert_components.srl.conv_head import SRLConvHead
+
+    for head in (SRLHead(16, n_tags=5, n_senses=3), SRLConvHead(16, n_tags=5, n_senses=3, between_width=4)):
+        torch.manual_seed(0)
+        head.eval()
+        X = torch.randn(2, 9, 16)
+        X[0, 4:] = 0.0  # thinc pads with zeros
+        batch = head(X, torch.tensor([4, 9]), torch.tensor([0, 1]), torch.tensor([1, 3]))
+        alone = head(X[:1, :4], torch.tensor([4]), torch.tensor([0]), torch.tensor([1]))
+        assert torch.allclose(batch[0][0, :4], alone[0][0], atol=1e-5)  # predicate logits
+        assert torch.allclose(batch[1][0, :4], alone[1][0], atol=1e-5)  # role and head scores
+        assert torch.allclose(batch[5][0], alone[5][0], atol=1e-5)  # roleset features
+        second = head(X[1:], torch.tensor([9]), torch.tensor([0]), torch.tensor([3]))
+        assert torch.allclose(batch[1][1], second[1][0], atol=1e-5)
+        assert torch.allclose(batch[5][1], second[5][0], atol=1e-5)

@@ -1,0 +1,157 @@
+"""The predicate-aware SRL head (`SRLTopLayersModel.v1`): the encoder's top
+layers run again for every predicate, with the predicate marked.
+
+The shared encoder never sees which word is the predicate: it encodes each
+sentence once, for every head. Strong SRL models encode the sentence once per
+predicate with the predicate marked in the input, so that attention in every
+layer is conditioned on it. This head does that for the top layers only. The
+lower layers' output is computed once per sentence by the shared frozen
+encoder (the listener's layer mix, started on the hidden state the copied
+layers read). The head holds its own trainable copy of the encoder's last
+`top_layers` transformer layers, initialized from the encoder's weights and
+trained at a fraction of the head's rate, and runs them over each
+predicate's sentence with the predicate marked: a learned embedding of each
+token's clipped offset from the predicate (its own row for the predicate)
+added to every token's vector.
+
+Per predicate this costs `top_layers / n_layers` of an encoder pass over the
+sentence: a head for the strongest config, not for the default pipeline's
+throughput budget. Same inputs and outputs as `SRLHead`.
+"""
+from typing import Any, Optional, Tuple
+
+import torch
+from thinc.api import Optimizer, PyTorchShim, torch2xp, xp2torch
+from torch import nn
+
+from ..batching import length_batches
+from ..encoder.resolve import resolve_encoder
+from .pytorch_srl_model import PredicateHead, flat_positions
+
+# Predicate x token positions per group: the layers' [group, tokens, 4 x
+# hidden] intermediate stays within a few tens of MB.
+GROUP_POSITIONS = 8192
+
+
+def encoder_config(encoder: str) -> Any:
+    """RETURNS (BertConfig): The named encoder's configuration (read from its
+    local directory: nothing is downloaded)."""
+    from transformers import AutoConfig
+
+    config = AutoConfig.from_pretrained(str(resolve_encoder(encoder)))
+    if config.model_type != "bert":
+        raise ValueError(
+            f"SRLTopLayersModel copies BERT layers, but the encoder {encoder!r} "
+            f"is a {config.model_type!r} model: use SRLBiLSTMModel.v1 with it."
+        )
+    return config
+
+
+class SRLTopLayersHead(PredicateHead):
+    def __init__(
+        self,
+        hidden: Optional[int],
+        n_tags: int,
+        n_senses: int,
+        *,
+        encoder: str = "default",
+        top_layers: int = 2,
+        layers_lr_scale: float = 0.1,
+        max_distance: int = 32,
+        dropout: float = 0.1,
+    ) -> None:
+        from transformers.models.bert.modeling_bert import BertLayer
+
+        config = encoder_config(encoder)
+        if not 1 <= top_layers <= config.num_hidden_layers:
+            raise ValueError(
+                f"top_layers must be between 1 and the encoder's {config.num_hidden_layers} layers, not {top_layers}."
+            )
+        config._attn_implementation = "sdpa"
+        super().__init__(config.hidden_size, n_tags, n_senses, dropout)
+        self.encoder = encoder
+        self.n_encoder_layers = config.num_hidden_layers
+        self.layers_lr_scale = layers_lr_scale
+        self.layers = nn.ModuleList(BertLayer(config) for _ in range(top_layers))
+        self.max_distance = max_distance
+        # Offsets -max..max, then one row for the predicate's own token; as
+        # small at the start as BERT's own embeddings.
+        self.offset = nn.Embedding(2 * max_distance + 2, config.hidden_size)
+        nn.init.normal_(self.offset.weight, std=config.initializer_range)
+        hidden = config.hidden_size
+        # n_tags BIO role scores plus one argument-head score per token.
+        self.tagger = nn.Sequential(
+            nn.Linear(hidden, hidden), nn.ReLU(), nn.Dropout(dropout), nn.Linear(hidden, n_tags + 1)
+        )
+        self.sense = nn.Linear(2 * hidden, max(n_senses, 1))
+
+    def copy_encoder_layers(self) -> None:
+        """Start the layers from the encoder's last `top_layers` layers."""
+        from transformers import AutoModel
+
+        bert = AutoModel.from_pretrained(str(resolve_encoder(self.encoder)))
+        for mine, theirs in zip(self.layers, bert.encoder.layer[-len(self.layers) :]):
+            mine.load_state_dict(theirs.state_dict())
+
+    def forward(
+        self,
+        X: torch.Tensor,
+        lengths: torch.Tensor,
+        pred_sent: Optional[torch.Tensor],
+        pred_pos: Optional[torch.Tensor],
+        threshold: float = 0.0,
+    ) -> Tuple[torch.Tensor, ...]:
+        """See `SRLHead.forward`: the same arguments and results."""
+        L = X.shape[1]
+        # The layers read the mix as it is: the normalization `find_predicates`
+        # applies for the other parts is not what they were trained on.
+        flat, mask, pred_logits, pred_sent, pred_pos = self.find_predicates(X, lengths, pred_sent, pred_pos, threshold)
+        P = pred_sent.shape[0]
+        if P == 0:
+            return self.no_frames(pred_logits, pred_sent, pred_pos)
+        Xv = flat[flat_positions(mask, pred_sent, pred_pos)]  # [P, H]
+        roles = X.new_empty((P, L, self.n_tags + 1))
+        at_predicate = X.new_zeros((P, X.shape[-1]))
+        frame_lengths = lengths[pred_sent]
+        groups = length_batches(frame_lengths.cpu().numpy(), max_positions=GROUP_POSITIONS, max_padding=0.2)
+        for rows in groups:
+            group = torch.as_tensor(rows, device=X.device)
+            Lg = int(frame_lengths[group].max())
+            sents, positions = pred_sent[group], pred_pos[group]
+            at = torch.arange(group.numel(), device=X.device)
+            offsets = torch.arange(Lg, device=X.device)[None, :] - positions[:, None]
+            offset_ids = offsets.clamp(-self.max_distance, self.max_distance) + self.max_distance
+            offset_ids = torch.where(offsets == 0, torch.full_like(offset_ids, 2 * self.max_distance + 1), offset_ids)
+            h = X[sents, :Lg] + self.offset(offset_ids)
+            # BERT's additive attention mask: padding gets the dtype's minimum.
+            keep = mask[sents, :Lg][:, None, None, :]
+            attention_mask = (~keep).to(h.dtype) * torch.finfo(h.dtype).min
+            for layer in self.layers:
+                h = layer(h, attention_mask=attention_mask)[0]
+            h = self.dropout(h)
+            roles[group, :Lg] = self.tagger(h)
+            at_predicate[group] = h[at, positions]
+        features = torch.cat([at_predicate, Xv], dim=-1)
+        return pred_logits, roles, self.classify_senses(features), pred_sent, pred_pos, features, *self.sense_parameters()
+
+
+class LayerRateShim(PyTorchShim):
+    """PyTorchShim whose module's copied encoder layers (`layers.*`) learn at
+    `layers_lr_scale` times the optimizer's rate: the rate that trains a
+    fresh head from scratch wrecks pretrained transformer layers."""
+
+    def finish_update(self, optimizer: Optimizer) -> None:
+        scale = float(getattr(self._model, "layers_lr_scale", 1.0))
+        for name, param in self._model.named_parameters():
+            if param.grad is None:
+                continue
+            if not self._grad_scaler.found_inf:
+                weights, _ = optimizer(
+                    (self.id, name),
+                    torch2xp(param.data),
+                    torch2xp(param.grad),
+                    lr_scale=scale if name.startswith("layers.") else 1.0,
+                )
+                param.data = xp2torch(weights, requires_grad=True, device=param.device)
+            param.grad.zero_()
+        self._grad_scaler.update()
