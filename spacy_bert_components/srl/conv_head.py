@@ -25,7 +25,7 @@ import torch
 from torch import nn
 
 from ..batching import length_batches
-from .pytorch_srl_model import PredicateHead, flat_positions, scatter
+from .pytorch_srl_model import PredicateHead, flat_positions, padded_rows, scatter, with_zero_row
 
 # Predicate x token positions per group: the [group, tokens, hidden] tensors
 # stay within a few MB.
@@ -83,8 +83,11 @@ class SRLConvHead(PredicateHead):
             return self.no_frames(pred_logits, pred_sent, pred_pos)
         Xv = flat[flat_positions(mask, pred_sent, pred_pos)]  # [P, H]
         # Per-token parts on the real tokens, per-predicate parts, each once.
-        token_part = scatter(self.token_part(flat), mask)
-        token_gate = scatter(self.token_gate(flat), mask)
+        # The groups below gather token rows straight from the flat parts
+        # (padding reads an appended zero row): no padded copy is built.
+        token_part = with_zero_row(self.token_part(flat))
+        token_gate = with_zero_row(self.token_gate(flat))
+        token_rows = padded_rows(mask)
         predicate_part = self.predicate_part(Xv)
         predicate_gate = self.predicate_gate(Xv)
         prefix = self._between_prefix(flat, mask)
@@ -105,10 +108,11 @@ class SRLConvHead(PredicateHead):
             offsets = torch.arange(Lg, device=X.device)[None, :] - positions[:, None]
             offset_ids = offsets.clamp(-self.max_distance, self.max_distance) + self.max_distance
             offset_ids = torch.where(offsets == 0, torch.full_like(offset_ids, 2 * self.max_distance + 1), offset_ids)
+            tokens = token_rows[sents, :Lg]
             h = (
-                token_part[sents, :Lg]
+                token_part[tokens]
                 + predicate_part[group][:, None, :]
-                + token_gate[sents, :Lg] * predicate_gate[group][:, None, :]
+                + token_gate[tokens] * predicate_gate[group][:, None, :]
                 + self.offset(offset_ids)
             )
             if prefix is not None:

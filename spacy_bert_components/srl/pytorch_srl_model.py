@@ -22,6 +22,20 @@ def scatter(values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     return padded
 
 
+def padded_rows(mask: torch.Tensor) -> torch.Tensor:
+    """RETURNS (Tensor[B, L]): For each position of `mask` [B, L], its row in
+    the flat per-token rows of the real tokens; N (one past the last) at the
+    padding, where `with_zero_row` puts zeros."""
+    rows = torch.full(mask.shape, int(mask.sum()), dtype=torch.long, device=mask.device)
+    rows[mask] = torch.arange(rows[mask].numel(), device=mask.device)
+    return rows
+
+
+def with_zero_row(values: torch.Tensor) -> torch.Tensor:
+    """RETURNS (Tensor[N + 1, D]): `values` [N, D] and a row of zeros."""
+    return torch.cat([values, values.new_zeros((1, values.shape[-1]))])
+
+
 def flat_positions(mask: torch.Tensor, sents: torch.Tensor, positions: torch.Tensor) -> torch.Tensor:
     """RETURNS (Tensor[P]): Where the tokens (sentence, position) are in the
     flat per-token rows of `mask`'s real tokens."""
