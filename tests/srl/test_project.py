@@ -45,8 +45,10 @@ def test_project_workflow_on_a_local_copy(tiny_bert, local_data, tmp_path):
     # transformer of their own, or their first update fails.
     run_project(project, "continue", str(project), *common, "--vars.continue_steps", "2", local_data=local_data)
     run_project(project, "train", str(project), *common, "--vars.config", "finetuned", local_data=local_data)
+    # The predicate-aware head copies the (tiny) encoder's top layers.
+    run_project(project, "train", str(project), *common, "--vars.config", "top_layers", local_data=local_data)
     frozen_labels = spacy.load(project / "training" / "frozen" / "model-best").get_pipe("srl").labels
-    for trained in ("frozen_continued", "finetuned"):
+    for trained in ("frozen_continued", "finetuned", "top_layers"):
         nlp = spacy.load(project / "training" / trained / "model-best")
         assert nlp.get_pipe("srl").labels == frozen_labels
         nlp("The man rode his bicycle to work.")
