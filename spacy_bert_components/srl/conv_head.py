@@ -25,7 +25,7 @@ import torch
 from torch import nn
 
 from ..batching import length_batches
-from .pytorch_srl_model import PredicateHead, flat_positions, padded_rows, scatter, with_zero_row
+from .pytorch_srl_model import PredicateHead, flat_positions, offset_ids, padded_rows, scatter, with_zero_row
 
 # Predicate x token positions per group: the [group, tokens, hidden] tensors
 # stay within a few MB.
@@ -105,15 +105,12 @@ class SRLConvHead(PredicateHead):
             group = torch.as_tensor(rows, device=X.device)
             Lg = int(frame_lengths[group].max())
             sents, positions = pred_sent[group], pred_pos[group]
-            offsets = torch.arange(Lg, device=X.device)[None, :] - positions[:, None]
-            offset_ids = offsets.clamp(-self.max_distance, self.max_distance) + self.max_distance
-            offset_ids = torch.where(offsets == 0, torch.full_like(offset_ids, 2 * self.max_distance + 1), offset_ids)
             tokens = token_rows[sents, :Lg]
             h = (
                 token_part[tokens]
                 + predicate_part[group][:, None, :]
                 + token_gate[tokens] * predicate_gate[group][:, None, :]
-                + self.offset(offset_ids)
+                + self.offset(offset_ids(Lg, positions, self.max_distance))
             )
             if prefix is not None:
                 h = h + self._between(prefix, sents, positions, Lg)

@@ -73,15 +73,7 @@ def build_srl_bilstm_model(
     RETURNS (Model[SRLInput, SRLScores]): The model. Its PyTorch head is built
         by `build_srl_head(model, n_tags, n_senses)` once labels are known.
     """
-    proj = Linear(nO=hidden_size)
-    model: Model[SRLInput, SRLScores] = Model(
-        "srl_model",
-        forward,
-        init=init,
-        layers=[tok2vec, proj, noop()],
-        refs={"tok2vec": tok2vec, "proj": proj},
-        attrs={"threshold": 0.0, "head_sizes": None},
-    )
+    model = _srl_model(tok2vec, Linear(nO=hidden_size))
     model.attrs["head_settings"] = dict(
         hidden=hidden_size, lstm_depth=lstm_depth, position_size=position_size,
         max_distance=max_distance, dropout=dropout,
@@ -153,8 +145,18 @@ def build_srl_top_layers_model(
     RETURNS (Model[SRLInput, SRLScores]): The model.
     """
     # No projection: the layers read the encoder's own width.
-    proj = noop()
-    model: Model[SRLInput, SRLScores] = Model(
+    model = _srl_model(tok2vec, noop())
+    model.attrs["head_settings"] = dict(
+        kind="top_layers", encoder=encoder, top_layers=top_layers, layers_lr_scale=layers_lr_scale,
+        max_distance=max_distance, dropout=dropout,
+    )
+    return model
+
+
+def _srl_model(tok2vec: Model[List[Doc], List[Floats2d]], proj: Model) -> Model[SRLInput, SRLScores]:
+    """RETURNS: The thinc model every SRL architecture builds: token vectors,
+    `proj`, and a placeholder for the PyTorch head (`build_srl_head`)."""
+    return Model(
         "srl_model",
         forward,
         init=init,
@@ -162,11 +164,6 @@ def build_srl_top_layers_model(
         refs={"tok2vec": tok2vec, "proj": proj},
         attrs={"threshold": 0.0, "head_sizes": None},
     )
-    model.attrs["head_settings"] = dict(
-        kind="top_layers", encoder=encoder, top_layers=top_layers, layers_lr_scale=layers_lr_scale,
-        max_distance=max_distance, dropout=dropout,
-    )
-    return model
 
 
 def build_srl_head(model: Model, n_tags: int, n_senses: int) -> None:

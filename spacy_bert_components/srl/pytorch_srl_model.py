@@ -43,6 +43,15 @@ def flat_positions(mask: torch.Tensor, sents: torch.Tensor, positions: torch.Ten
     return starts[sents] + positions
 
 
+def offset_ids(length: int, positions: torch.Tensor, max_distance: int) -> torch.Tensor:
+    """RETURNS (Tensor[G, length]): Each token's offset from its predicate at
+    `positions` [G], clipped to +-max_distance, as rows 0..2 * max_distance
+    of an offset table, and row 2 * max_distance + 1 for the predicate itself."""
+    offsets = torch.arange(length, device=positions.device)[None, :] - positions[:, None]
+    ids = offsets.clamp(-max_distance, max_distance) + max_distance
+    return torch.where(offsets == 0, torch.full_like(ids, 2 * max_distance + 1), ids)
+
+
 class PredicateHead(nn.Module):
     """What every SRL head shares: normalized token vectors, the predicate
     identifier, and the result for a batch without predicates. Subclasses

@@ -26,7 +26,7 @@ from torch import nn
 
 from ..batching import length_batches
 from ..encoder.resolve import resolve_encoder
-from .pytorch_srl_model import PredicateHead, flat_positions
+from .pytorch_srl_model import PredicateHead, flat_positions, offset_ids
 
 # Predicate x token positions per group: the layers' [group, tokens, 4 x
 # hidden] intermediate stays within a few tens of MB.
@@ -119,10 +119,7 @@ class SRLTopLayersHead(PredicateHead):
             Lg = int(frame_lengths[group].max())
             sents, positions = pred_sent[group], pred_pos[group]
             at = torch.arange(group.numel(), device=X.device)
-            offsets = torch.arange(Lg, device=X.device)[None, :] - positions[:, None]
-            offset_ids = offsets.clamp(-self.max_distance, self.max_distance) + self.max_distance
-            offset_ids = torch.where(offsets == 0, torch.full_like(offset_ids, 2 * self.max_distance + 1), offset_ids)
-            h = X[sents, :Lg] + self.offset(offset_ids)
+            h = X[sents, :Lg] + self.offset(offset_ids(Lg, positions, self.max_distance))
             # BERT's additive attention mask: padding gets the dtype's minimum.
             keep = mask[sents, :Lg][:, None, None, :]
             attention_mask = (~keep).to(h.dtype) * torch.finfo(h.dtype).min
