@@ -134,8 +134,9 @@ class SRLTopLayersHead(PredicateHead):
 
 class LayerRateShim(PyTorchShim):
     """PyTorchShim whose module's copied encoder layers (`layers.*`) learn at
-    `layers_lr_scale` times the optimizer's rate: the rate that trains a
-    fresh head from scratch wrecks pretrained transformer layers."""
+    `layers_lr_scale` times the optimizer's rate: pretrained transformer
+    layers are fine-tuned at a small fraction of the rate a fresh head
+    needs (as the encoder is, `encoder_lr_scale`)."""
 
     def finish_update(self, optimizer: Optimizer) -> None:
         scale = float(getattr(self._model, "layers_lr_scale", 1.0))
