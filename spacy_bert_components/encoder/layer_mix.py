@@ -148,6 +148,25 @@ def _predict_from_pooled(model: Model, trf_datas: List[TransformerData]) -> List
     return outputs
 
 
+def start_mix_on(model: Model, n_states: int, state: int, share: float = 0.9) -> None:
+    """Give a layer mix that has no weights yet (a mix creates them on its
+    first real batch) weights that put `share` of the mix on hidden state
+    `state` of `n_states`, the rest spread evenly; gamma 1. The mix still
+    learns from there. A mix with weights is left as it is."""
+    if model.has_param("W"):
+        return
+    _ensure_params(model, n_states)
+    W = model.ops.alloc1f(n_states)
+    # softmax: e^x / (e^x + n_states - 1) = share.
+    W[state] = float(numpy.log(share / (1.0 - share) * (n_states - 1)))
+    model.set_param("W", W)
+
+
+def is_layer_mix(model: Model) -> bool:
+    """RETURNS (bool): Whether `model` is a `scalar_mix_trfs2arrays` layer."""
+    return model.name == "scalar_mix_trfs2arrays"
+
+
 def _ensure_params(model: Model, n_layers: int) -> None:
     if not model.has_dim("nL"):
         model.set_dim("nL", n_layers)

@@ -26,6 +26,7 @@ from spacy_transformers.span_getters import configure_strided_spans
 from thinc.api import Model, Optimizer
 
 from ..errors import EncoderNotFoundError
+from ..training.optimizer import ScaledRate
 from .lora import LoRALinear, add_lora, lora_state_dict, merged_state_dict
 from .cache import EncoderOutputCache, cache_budget_mb, split_cached
 from .precision import check_precision, resolve_precision
@@ -172,18 +173,6 @@ def _no_backprop(d_output):
     raise ValueError("The encoder output cache is for prediction only.")
 
 
-class _ScaledRate:
-    """An optimizer seen through a learning-rate factor: what
-    PyTorchShim.finish_update calls for each parameter."""
-
-    def __init__(self, optimizer: Optimizer, lr_scale: float) -> None:
-        self.optimizer = optimizer
-        self.lr_scale = lr_scale
-
-    def __call__(self, key: Any, weights: Any, gradient: Any, *, lr_scale: float = 1.0) -> Any:
-        return self.optimizer(key, weights, gradient, lr_scale=lr_scale * self.lr_scale)
-
-
 class EncoderHFShim(HFShim):
     """HFShim that can save packaged weights by reference and adapters alone.
 
@@ -222,7 +211,7 @@ class EncoderHFShim(HFShim):
         encoder weight; 1.0 for a plain thinc optimizer."""
         self._inference = None
         lr_scale = float(getattr(optimizer, "encoder_lr_scale", 1.0))
-        super().finish_update(_ScaledRate(optimizer, lr_scale) if lr_scale != 1.0 else optimizer)
+        super().finish_update(ScaledRate(optimizer, lr_scale) if lr_scale != 1.0 else optimizer)
 
     def _lora_modules(self) -> List[LoRALinear]:
         return [m for m in self._model.modules() if isinstance(m, LoRALinear)] if self._model is not None else []

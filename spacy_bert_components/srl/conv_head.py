@@ -81,7 +81,7 @@ class SRLConvHead(PredicateHead):
         P = pred_sent.shape[0]
         if P == 0:
             return self.no_frames(pred_logits, pred_sent, pred_pos)
-        Xv = flat[flat_positions(mask, pred_sent, pred_pos)]  # [P, H]
+        Xv = flat[flat_positions(lengths, pred_sent, pred_pos)]  # [P, H]
         # Per-token parts on the real tokens, per-predicate parts, each once.
         # The groups below gather token rows straight from the flat parts
         # (padding reads an appended zero row): no padded copy is built.

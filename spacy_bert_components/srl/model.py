@@ -15,6 +15,7 @@ from spacy.util import registry
 from thinc.api import ArgsKwargs, Linear, Model, PyTorchWrapper_v2, noop, torch2xp, xp2torch
 from thinc.types import Floats2d
 
+from ..encoder.layer_mix import is_layer_mix, start_mix_on
 from ..layers.sentences import sentence_bounds
 from .conv_head import SRLConvHead
 from .pytorch_srl_model import SRLHead
@@ -202,24 +203,13 @@ def init(model: Model, X: Optional[SRLInput] = None, Y: Any = None) -> None:
     head_module = model.layers[2].shims[0]._model if model.layers[2].shims else None
     if isinstance(head_module, SRLTopLayersHead):
         head_module.copy_encoder_layers()
-        _start_mix_below(tok2vec, head_module.n_encoder_layers, len(head_module.layers))
-
-
-def _start_mix_below(tok2vec: Model, n_encoder_layers: int, top_layers: int) -> None:
-    """Start a fresh layer mix mostly (0.9) on the hidden state that the
-    copied top layers read in the encoder, so that they begin on the input
-    they were trained on; the mix still learns. (A mix creates its weights
-    on the first real batch; set here, they are kept.)"""
-    mix = tok2vec.layers[-1]
-    if mix.name != "scalar_mix_trfs2arrays" or mix.has_param("W"):
-        return  # not a layer mix, or one that already has weights
-    n_states = n_encoder_layers + 1  # the embeddings, then each layer's output
-    W = mix.ops.alloc1f(n_states)
-    # softmax: e^x / (e^x + n_states - 1) = 0.9.
-    W[n_states - 1 - top_layers] = float(numpy.log(9.0 * (n_states - 1)))
-    mix.set_dim("nL", n_states)
-    mix.set_param("W", W)
-    mix.set_param("gamma", mix.ops.asarray1f([1.0]))
+        mix = tok2vec.layers[-1]
+        if is_layer_mix(mix):
+            # Mostly the hidden state the copied layers read in the encoder
+            # (the embeddings, then each layer's output), so that they start
+            # on the input they were trained on.
+            n_states = head_module.n_encoder_layers + 1
+            start_mix_on(mix, n_states, n_states - 1 - len(head_module.layers))
 
 
 def _require_head(model: Model) -> Model:

@@ -26,8 +26,9 @@ def padded_rows(mask: torch.Tensor) -> torch.Tensor:
     """RETURNS (Tensor[B, L]): For each position of `mask` [B, L], its row in
     the flat per-token rows of the real tokens; N (one past the last) at the
     padding, where `with_zero_row` puts zeros."""
-    rows = torch.full(mask.shape, int(mask.sum()), dtype=torch.long, device=mask.device)
-    rows[mask] = torch.arange(rows[mask].numel(), device=mask.device)
+    n = int(mask.sum())
+    rows = torch.full(mask.shape, n, dtype=torch.long, device=mask.device)
+    rows[mask] = torch.arange(n, device=mask.device)
     return rows
 
 
@@ -36,11 +37,10 @@ def with_zero_row(values: torch.Tensor) -> torch.Tensor:
     return torch.cat([values, values.new_zeros((1, values.shape[-1]))])
 
 
-def flat_positions(mask: torch.Tensor, sents: torch.Tensor, positions: torch.Tensor) -> torch.Tensor:
+def flat_positions(lengths: torch.Tensor, sents: torch.Tensor, positions: torch.Tensor) -> torch.Tensor:
     """RETURNS (Tensor[P]): Where the tokens (sentence, position) are in the
-    flat per-token rows of `mask`'s real tokens."""
-    starts = torch.cumsum(mask.sum(dim=1), dim=0) - mask.sum(dim=1)
-    return starts[sents] + positions
+    flat per-token rows of the sentences' real tokens (`lengths` [B])."""
+    return torch.cumsum(lengths, dim=0)[sents] - lengths[sents] + positions
 
 
 def offset_ids(length: int, positions: torch.Tensor, max_distance: int) -> torch.Tensor:

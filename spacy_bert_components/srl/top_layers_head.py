@@ -21,11 +21,12 @@ throughput budget. Same inputs and outputs as `SRLHead`.
 from typing import Any, Optional, Tuple
 
 import torch
-from thinc.api import Optimizer, PyTorchShim, torch2xp, xp2torch
+from thinc.api import Optimizer, PyTorchShim
 from torch import nn
 
 from ..batching import length_batches
 from ..encoder.resolve import resolve_encoder
+from ..training.optimizer import ScaledRate
 from .pytorch_srl_model import PredicateHead, flat_positions, offset_ids
 
 # Predicate x token positions per group: the layers' [group, tokens, 4 x
@@ -48,6 +49,9 @@ def encoder_config(encoder: str) -> Any:
 
 
 class SRLTopLayersHead(PredicateHead):
+    """The head; its width is the encoder's (`hidden`, the other heads'
+    projection width, is not used: there is no projection)."""
+
     def __init__(
         self,
         hidden: Optional[int],
@@ -109,7 +113,7 @@ class SRLTopLayersHead(PredicateHead):
         P = pred_sent.shape[0]
         if P == 0:
             return self.no_frames(pred_logits, pred_sent, pred_pos)
-        Xv = flat[flat_positions(mask, pred_sent, pred_pos)]  # [P, H]
+        Xv = flat[flat_positions(lengths, pred_sent, pred_pos)]  # [P, H]
         roles = X.new_empty((P, L, self.n_tags + 1))
         at_predicate = X.new_zeros((P, X.shape[-1]))
         frame_lengths = lengths[pred_sent]
@@ -139,17 +143,4 @@ class LayerRateShim(PyTorchShim):
     needs (as the encoder is, `encoder_lr_scale`)."""
 
     def finish_update(self, optimizer: Optimizer) -> None:
-        scale = float(getattr(self._model, "layers_lr_scale", 1.0))
-        for name, param in self._model.named_parameters():
-            if param.grad is None:
-                continue
-            if not self._grad_scaler.found_inf:
-                weights, _ = optimizer(
-                    (self.id, name),
-                    torch2xp(param.data),
-                    torch2xp(param.grad),
-                    lr_scale=scale if name.startswith("layers.") else 1.0,
-                )
-                param.data = xp2torch(weights, requires_grad=True, device=param.device)
-            param.grad.zero_()
-        self._grad_scaler.update()
+        super().finish_update(ScaledRate(optimizer, float(self._model.layers_lr_scale), prefix="layers."))
