@@ -8,6 +8,10 @@ computed is close to none, then puts the outputs back in the batch's order,
 in the `FullTransformerBatch` layout the listeners read. The numbers are the
 same (padding is masked out of attention), the work is less.
 
+Windows from `sentence_windows` come with their wordpieces, cut out of the
+docs' tokenization that packed them (`window_encoding.py`): each text is
+tokenized once. Other span getters' windows are tokenized here.
+
 Training still goes through spacy-transformers' forward pass, which keeps
 the graph for the backward pass.
 """
@@ -24,6 +28,7 @@ from transformers.modeling_outputs import BaseModelOutput
 
 from ..batching import length_batches
 from .alignment import offset_alignment
+from .windows import SentenceWindows
 
 
 # Padded wordpiece positions per encoder call. On this project's CPU at one
@@ -52,9 +57,14 @@ def predict_sorted(model: Any, docs: List[Doc], transformer: Any) -> FullTransfo
     RETURNS (FullTransformerBatch): What spacy-transformers' forward pass returns.
     """
     tokenizer = model.tokenizer
-    nested_spans = model.attrs["get_spans"](docs)
+    get_spans = model.attrs["get_spans"]
+    if isinstance(get_spans, SentenceWindows):
+        nested_spans, encoding = get_spans.windows_and_encoding(docs)
+    else:
+        nested_spans, encoding = get_spans(docs), None
     flat_spans = [span for doc_spans in nested_spans for span in doc_spans]
-    encoding = tokenize(tokenizer, [span.text for span in flat_spans])
+    if encoding is None:
+        encoding = tokenize(tokenizer, [span.text for span in flat_spans])
     wordpieces = WordpieceBatch.from_batch_encoding(encoding)
     if "offset_mapping" in encoding:
         align = offset_alignment(flat_spans, encoding["offset_mapping"])

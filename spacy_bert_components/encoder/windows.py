@@ -8,17 +8,20 @@ each token sees its own sentence and the sentences around it. A sentence
 longer than the budget is cut into consecutive pieces, without overlap.
 
 Counting wordpieces needs the encoder's tokenizer: the encoder binds it
-(`bind_tokenizer`) before each call. Without a sentence boundary annotation
-(no sentencizer or parser before the transformer) a doc is one sentence,
-cut by the budget.
+(`bind_tokenizer`) before each call, and encodes the windows with the
+wordpieces that count found (`windows_and_encoding`). Without a sentence
+boundary annotation (no sentencizer or parser before the transformer) a doc
+is one sentence, cut by the budget.
 """
-from typing import Any, Callable, Iterable, List, Optional
+from typing import Any, Callable, Iterable, List, Optional, Tuple
 
 import numpy
 from spacy.tokens import Doc, Span
 from spacy_transformers.util import registry
+from transformers import BatchEncoding
 
 from ..layers.sentences import sentence_bounds
+from .window_encoding import cuts_at_words, window_encoding
 
 # [CLS] and [SEP] around every window.
 N_SPECIAL = 2
@@ -37,16 +40,23 @@ class SentenceWindows:
         self.tokenizer = tokenizer
 
     def __call__(self, docs: Iterable[Doc]) -> List[List[Span]]:
+        return self._tokenize_and_pack(list(docs))[0]
+
+    def windows_and_encoding(self, docs: Iterable[Doc]) -> Tuple[List[List[Span]], Optional[BatchEncoding]]:
+        """RETURNS (Tuple[List[List[Span]], Optional[BatchEncoding]]): Each
+        doc's windows, and their wordpieces cut out of the docs'
+        tokenization that counted them (`window_encoding`; None where they
+        cannot be: the encoder then tokenizes the windows' texts)."""
+        windows, encoded, counts = self._tokenize_and_pack(list(docs))
+        if not cuts_at_words(self.tokenizer):
+            return windows, None
+        return windows, window_encoding(self.tokenizer, windows, encoded.encodings, counts)
+
+    def _tokenize_and_pack(self, docs: List[Doc]) -> Tuple[List[List[Span]], BatchEncoding, List[numpy.ndarray]]:
+        """RETURNS: The windows, the docs' tokenization (one tokenizer call
+        for the batch) and each doc's wordpieces per token."""
         if self.tokenizer is None:
             raise ValueError("sentence_windows: the encoder did not bind its tokenizer before asking for windows")
-        docs = list(docs)
-        budget = self.max_wordpieces - N_SPECIAL
-        counts = self._wordpieces_per_token(docs)
-        return [self._pack(doc, n, budget) for doc, n in zip(docs, counts)]
-
-    def _wordpieces_per_token(self, docs: List[Doc]) -> List[numpy.ndarray]:
-        """Wordpieces that start inside each token, per doc (one tokenizer
-        call for the batch; a token with none, e.g. a space, counts 0)."""
         encoded = self.tokenizer(
             [doc.text for doc in docs],
             add_special_tokens=False,
@@ -55,16 +65,9 @@ class SentenceWindows:
             return_token_type_ids=False,
             verbose=False,
         )
-        counts = []
-        for doc, offsets in zip(docs, encoded["offset_mapping"]):
-            starts = numpy.asarray([start for start, _ in offsets], dtype="int64")
-            token_starts = doc.to_array("IDX").astype("int64")
-            # Wordpieces starting before token i+1's first character belong to
-            # tokens 0..i: differences of the cumulative count.
-            bounds = numpy.searchsorted(starts, token_starts[1:], side="left")
-            cumulative = numpy.concatenate([[0], bounds, [len(starts)]])
-            counts.append(numpy.diff(cumulative))
-        return counts
+        counts = [_wordpieces_per_token(doc, offsets) for doc, offsets in zip(docs, encoded["offset_mapping"])]
+        budget = self.max_wordpieces - N_SPECIAL
+        return [self._pack(doc, n, budget) for doc, n in zip(docs, counts)], encoded, counts
 
     def _pack(self, doc: Doc, counts: numpy.ndarray, budget: int) -> List[Span]:
         if not len(doc):
@@ -88,6 +91,17 @@ class SentenceWindows:
         if end > start:
             windows.append(doc[start:end])
         return windows
+
+
+def _wordpieces_per_token(doc: Doc, offsets: List[Tuple[int, int]]) -> numpy.ndarray:
+    """Wordpieces that start inside each token of `doc` (a token with none,
+    e.g. a space, counts 0), from its text's wordpiece offsets."""
+    starts = numpy.asarray([start for start, _ in offsets], dtype="int64")
+    token_starts = doc.to_array("IDX").astype("int64")
+    # Wordpieces starting before token i+1's first character belong to
+    # tokens 0..i: differences of the cumulative count.
+    bounds = numpy.searchsorted(starts, token_starts[1:], side="left")
+    return numpy.diff(numpy.concatenate([[0], bounds, [len(starts)]]))
 
 
 def _cut(doc: Doc, counts: numpy.ndarray, start: int, end: int, budget: int) -> List[Span]:

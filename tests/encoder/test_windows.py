@@ -125,6 +125,62 @@ def test_sorted_prediction_equals_spacy_transformers_forward(tiny_bert):
     assert predicted.wordpieces.strings == reference.wordpieces.strings
 
 
+TRICKY = [
+    "Héllo  wörld!\n\nShe said: \"we're gonna win\"... didn't she?",
+    "See https://example.com/a_b?c=1 or mail me@example.org. Prices: $1,234.50 (approx.)",
+    "東京 is big. Ünïcödé  ﬁnally; tabs\tand\u00a0spaces. Emoji 🙂 here.",
+    "supercalifragilisticexpialidocious " * 12,
+]
+
+
+def _tokenizers(tiny_bert: str):
+    from transformers import AutoTokenizer
+
+    from spacy_bert_components.encoder.resolve import default_encoder_path
+
+    return [AutoTokenizer.from_pretrained(path, use_fast=True) for path in (tiny_bert, str(default_encoder_path()))]
+
+
+@pytest.mark.parametrize("budget", [6, 24, 256])
+def test_window_wordpieces_are_those_of_tokenizing_the_windows(tiny_bert, budget):
+    """The windows' wordpieces cut out of the docs' tokenization are what
+    tokenizing each window's text gives: ids, mask, offsets, strings."""
+    from spacy_bert_components.encoder.predict import tokenize
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    docs = list(nlp.pipe(TEXTS + TRICKY))
+    for tokenizer in _tokenizers(tiny_bert):
+        getter = SentenceWindows(budget)
+        getter.bind_tokenizer(tokenizer)
+        windows, encoding = getter.windows_and_encoding(docs)
+        assert windows == getter(docs)
+        if encoding is None:
+            assert budget == 6  # only sentences cut inside a word fall back
+            continue
+        expected = tokenize(tokenizer, [span.text for doc_windows in windows for span in doc_windows])
+        assert sorted(encoding.keys()) == sorted(expected.keys())
+        for key in ("input_ids", "token_type_ids", "attention_mask", "offset_mapping"):
+            numpy.testing.assert_array_equal(encoding[key], expected[key], err_msg=key)
+        assert encoding["input_texts"] == expected["input_texts"]
+        assert encoding["pad_token"] == expected["pad_token"]
+
+
+def test_a_window_cut_inside_a_word_is_tokenized_again(tiny_bert):
+    from spacy.tokens import Doc
+
+    [_, tokenizer] = _tokenizers(tiny_bert)
+    assert len(tokenizer("xyzqwv", add_special_tokens=False)["input_ids"]) > 3
+    nlp = spacy.blank("en")
+    # One BERT word over two spaCy tokens, and a budget that parts them.
+    doc = Doc(nlp.vocab, words=["xyz", "qwv"], spaces=[False, False])
+    getter = SentenceWindows(2 + len(tokenizer("xyz", add_special_tokens=False)["input_ids"]))
+    getter.bind_tokenizer(tokenizer)
+    windows, encoding = getter.windows_and_encoding([doc])
+    assert [w.text for w in windows[0]] == ["xyz", "qwv"]
+    assert encoding is None
+
+
 def test_bf16_precision_is_close_to_fp32_and_training_stays_fp32(tiny_bert):
     import torch
 
