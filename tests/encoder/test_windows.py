@@ -16,6 +16,13 @@ LONG = (
 )
 TEXTS = [LONG, "Hi", "", "A short one. And another short sentence here.", LONG + " " + LONG]
 
+TRICKY = [
+    "Héllo  wörld!\n\nShe said: \"we're gonna win\"... didn't she?",
+    "See https://example.com/a_b?c=1 or mail me@example.org. Prices: $1,234.50 (approx.)",
+    "東京 is big. Ünïcödé  ﬁnally; tabs\tand\u00a0spaces. Emoji 🙂 here.",
+    "supercalifragilisticexpialidocious " * 12,
+]
+
 
 def _encoder_pipeline(tiny_bert: str, get_spans: dict, precision: str = "fp32", sentencizer: bool = True):
     nlp = spacy.blank("en")
@@ -112,7 +119,7 @@ def test_sorted_prediction_equals_spacy_transformers_forward(tiny_bert):
 
     nlp = _encoder_pipeline(tiny_bert, _windows(24))
     model = nlp.get_pipe("transformer").model
-    docs = [nlp.make_doc(t) for t in TEXTS if t]
+    docs = [nlp.make_doc(t) for t in TEXTS + TRICKY if t]
     docs = list(nlp.get_pipe("sentencizer").pipe(docs))
     reference, _ = trf_forward(model, docs, False)
     predicted = model.predict(docs)
@@ -123,14 +130,6 @@ def test_sorted_prediction_equals_spacy_transformers_forward(tiny_bert):
     assert predicted.align.dataXd.tolist() == reference.align.dataXd.tolist()
     assert predicted.align.lengths.tolist() == reference.align.lengths.tolist()
     assert predicted.wordpieces.strings == reference.wordpieces.strings
-
-
-TRICKY = [
-    "Héllo  wörld!\n\nShe said: \"we're gonna win\"... didn't she?",
-    "See https://example.com/a_b?c=1 or mail me@example.org. Prices: $1,234.50 (approx.)",
-    "東京 is big. Ünïcödé  ﬁnally; tabs\tand\u00a0spaces. Emoji 🙂 here.",
-    "supercalifragilisticexpialidocious " * 12,
-]
 
 
 def _tokenizers(tiny_bert: str):
