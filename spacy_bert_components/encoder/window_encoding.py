@@ -52,10 +52,14 @@ def window_encoding(
     prefix, suffix = template[:n_prefix], template[n_prefix + 1 :]
     prefix_texts = tokenizer.convert_ids_to_tokens(prefix)
     suffix_texts = tokenizer.convert_ids_to_tokens(suffix)
-    pieces = []  # (encoding, first wordpiece, end, window's first character)
+    # Per window: the doc's ids, offsets and wordpiece strings (each read
+    # from the tokenizer's encoding once per doc: every read builds a list),
+    # its wordpiece range, and its first character.
+    pieces = []
     for doc_windows, encoding, counts in zip(windows, doc_encodings, doc_counts):
         bounds = numpy.concatenate([[0], numpy.cumsum(counts)]).astype("int64")
-        words, offsets = encoding.word_ids, encoding.offsets
+        doc = (encoding.ids, encoding.offsets, encoding.tokens)
+        words, offsets = encoding.word_ids, doc[1]
         for window in doc_windows:
             start, end = int(bounds[window.start]), int(bounds[window.end])
             # A window's wordpieces are those that start inside it: a word
@@ -67,7 +71,7 @@ def window_encoding(
                 or (end > start and offsets[end - 1][1] > window.end_char)
             ):
                 return None
-            pieces.append((encoding, start, end, window.start_char))
+            pieces.append((doc, start, end, window.start_char))
     n_special = len(prefix) + len(suffix)
     width = max((end - start for _, start, end, _ in pieces), default=0) + n_special
     input_ids = numpy.full((len(pieces), width), tokenizer.pad_token_id, dtype="int64")
@@ -75,14 +79,14 @@ def window_encoding(
     offsets = numpy.zeros((len(pieces), width, 2), dtype="int64")
     texts: List[List[str]] = []
     pad = [tokenizer.pad_token]
-    for row, (encoding, start, end, first_char) in enumerate(pieces):
+    for row, ((doc_ids, doc_offsets, doc_tokens), start, end, first_char) in enumerate(pieces):
         n = end - start + n_special
-        input_ids[row, :n] = prefix + encoding.ids[start:end] + suffix
+        input_ids[row, :n] = prefix + doc_ids[start:end] + suffix
         attention_mask[row, :n] = 1
         if end > start:
-            body = numpy.asarray(encoding.offsets[start:end], dtype="int64") - first_char
+            body = numpy.asarray(doc_offsets[start:end], dtype="int64") - first_char
             offsets[row, len(prefix) : len(prefix) + end - start] = body
-        texts.append(prefix_texts + encoding.tokens[start:end] + suffix_texts + pad * (width - n))
+        texts.append(prefix_texts + doc_tokens[start:end] + suffix_texts + pad * (width - n))
     data = {"input_ids": input_ids}
     if "token_type_ids" in tokenizer.model_input_names:
         data["token_type_ids"] = numpy.zeros_like(input_ids)  # one segment
