@@ -34,6 +34,7 @@ def main() -> None:
     import numpy
 
     from spacy_bert_components.encoder.predict import bind_span_tokenizer, tokenize
+    from spacy_bert_components.encoder.windows import SentenceWindows
     from spacy_bert_components.pipeline import load
     from spacy_bert_components.threads import set_compute_threads
 
@@ -45,7 +46,7 @@ def main() -> None:
     model = nlp.get_pipe("transformer").model
     bind_span_tokenizer(model)
     get_spans = model.attrs["get_spans"]
-    if not hasattr(get_spans, "windows_and_encoding"):
+    if not isinstance(get_spans, SentenceWindows):
         raise SystemExit(f"{args.model or 'the default pipeline'}: its span getter is not sentence_windows")
     batches = [docs[i : i + args.batch_size] for i in range(0, len(docs), args.batch_size)]
     equal, fallback = True, 0

@@ -33,15 +33,15 @@ def cuts_at_words(tokenizer: Any) -> bool:
 def window_encoding(
     tokenizer: Any,
     windows: Sequence[Sequence[Span]],
-    doc_encodings: Sequence[Any],
+    docs_encoded: BatchEncoding,
     doc_counts: Sequence[numpy.ndarray],
 ) -> Optional[BatchEncoding]:
     """The windows' encoding, as `predict.tokenize` returns it for the
     windows' texts, cut out of their docs' tokenization.
 
     windows (Sequence[Sequence[Span]]): Each doc's windows, in order.
-    doc_encodings (Sequence[tokenizers.Encoding]): Each doc's text tokenized
-        without special tokens, with offsets.
+    docs_encoded (BatchEncoding): The docs' texts tokenized by the fast
+        `tokenizer` without special tokens, with offsets.
     doc_counts (Sequence[numpy]): Each doc's wordpieces per token (those that
         start inside it), which add up to the doc's wordpieces.
     RETURNS (Optional[BatchEncoding]): None where a window starts or ends
@@ -52,14 +52,15 @@ def window_encoding(
     prefix, suffix = template[:n_prefix], template[n_prefix + 1 :]
     prefix_texts = tokenizer.convert_ids_to_tokens(prefix)
     suffix_texts = tokenizer.convert_ids_to_tokens(suffix)
-    # Per window: the doc's ids, offsets and wordpiece strings (each read
-    # from the tokenizer's encoding once per doc: every read builds a list),
-    # its wordpiece range, and its first character.
+    # Per window: its doc's ids, offsets and wordpiece strings (lists the
+    # docs' encoding already holds, or reads once per doc), its wordpiece
+    # range, and its first character.
     pieces = []
-    for doc_windows, encoding, counts in zip(windows, doc_encodings, doc_counts):
+    for i, (doc_windows, counts) in enumerate(zip(windows, doc_counts)):
         bounds = numpy.concatenate([[0], numpy.cumsum(counts)]).astype("int64")
-        doc = (encoding.ids, encoding.offsets, encoding.tokens)
-        words, offsets = encoding.word_ids, doc[1]
+        encoding = docs_encoded.encodings[i]
+        words, doc_offsets = encoding.word_ids, docs_encoded["offset_mapping"][i]
+        doc = (docs_encoded["input_ids"][i], doc_offsets, encoding.tokens)
         for window in doc_windows:
             start, end = int(bounds[window.start]), int(bounds[window.end])
             # A window's wordpieces are those that start inside it: a word
@@ -68,7 +69,7 @@ def window_encoding(
             if (
                 (0 < start < len(words) and words[start] == words[start - 1])
                 or (0 < end < len(words) and words[end] == words[end - 1])
-                or (end > start and offsets[end - 1][1] > window.end_char)
+                or (end > start and doc_offsets[end - 1][1] > window.end_char)
             ):
                 return None
             pieces.append((doc, start, end, window.start_char))

@@ -50,7 +50,7 @@ class SentenceWindows:
         windows, encoded, counts = self._tokenize_and_pack(list(docs))
         if not cuts_at_words(self.tokenizer):
             return windows, None
-        return windows, window_encoding(self.tokenizer, windows, encoded.encodings, counts)
+        return windows, window_encoding(self.tokenizer, windows, encoded, counts)
 
     def _tokenize_and_pack(self, docs: List[Doc]) -> Tuple[List[List[Span]], BatchEncoding, List[numpy.ndarray]]:
         """RETURNS: The windows, the docs' tokenization (one tokenizer call
