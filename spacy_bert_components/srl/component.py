@@ -9,6 +9,7 @@ import numpy
 import srsly
 from spacy.language import Language
 from spacy.pipeline import TrainablePipe
+from spacy.attrs import IS_PUNCT
 from spacy.tokens import Doc, Token
 from spacy.training import Example, validate_examples, validate_get_examples
 from spacy.util import ensure_path
@@ -17,7 +18,7 @@ from thinc.api import Config, Model, Optimizer, set_dropout_rate
 
 from ..arrays import to_numpy
 from ..torch_gemm import use_torch_gemm
-from .decode import tags_to_spans, viterbi_batch
+from .decode import best_paths, path_spans, segment_argmax, trim_edges
 from .frames import DEFAULT_SPANS_KEY, FrameData, install_extensions, read_frames, write_frames
 from .loss import aligned_gold, srl_loss
 from .model import SRLScores, build_srl_head
@@ -169,7 +170,6 @@ class SemanticRoleLabeler(TrainablePipe):
         """Decode the scores into frames and write them to the docs."""
         docs = list(docs)
         index = self.index
-        n_tags = index.n_tags
         frames: List[List[FrameData]] = [[] for _ in docs]
         role_scores = to_numpy(scores.roles)
         sense_scores = to_numpy(scores.senses)
@@ -180,34 +180,53 @@ class SemanticRoleLabeler(TrainablePipe):
             weight, bias = to_numpy(scores.sense_weight), to_numpy(scores.sense_bias)
         pred_sent = to_numpy(scores.pred_sent)
         pred_pos = to_numpy(scores.pred_pos)
-        bounds = [scores.sents[int(b)] for b in pred_sent]
-        lengths = [e - s for _, s, e in bounds]
-        # The best path of the raw scores is the best path of their
-        # log-softmax: normalizing subtracts one constant per token, which
-        # every path pays once. So the scores are decoded as they are.
-        # The predicate is never inside an argument.
-        paths = viterbi_batch(role_scores[:, :, :n_tags], lengths, outside=pred_pos)
+        bounds = numpy.asarray([scores.sents[int(b)] for b in pred_sent], dtype="int64").reshape(-1, 3)
+        arguments = self._decode_arguments(docs, role_scores, bounds, pred_pos)
         kept: List[Tuple[int, int, Token, list]] = []  # (predicate row, doc, token, arguments)
-        for p, ((i, s, e), path) in enumerate(zip(bounds, paths)):
-            pos = int(pred_pos[p])
-            head_scores = role_scores[p, : e - s, n_tags]
-            arguments = []
-            for role, a, b in tags_to_spans(path, index.roles):
-                head = a + int(numpy.argmax(head_scores[a:b]))
-                arguments.append((role, s + a, s + b, s + head))
-            token = docs[i][s + pos]
-            if not arguments and not self.auxiliary_frames and is_auxiliary(token):
+        for p, (i, s, _) in enumerate(bounds.tolist()):
+            token = docs[i][s + int(pred_pos[p])]
+            if not arguments[p] and not self.auxiliary_frames and is_auxiliary(token):
                 continue
-            kept.append((p, i, token, arguments))
+            kept.append((p, i, token, arguments[p]))
         tokens = [token for _, _, token, _ in kept]
         if features is not None:
             rolesets = index.choose_all(tokens, features[[p for p, _, _, _ in kept]], weight, bias)
         else:
             rolesets = [index.choose(token, sense_scores[p] if sense_scores.size else None) for (p, _, token, _) in kept]
-        for (_, i, token, arguments), roleset in zip(kept, rolesets):
-            frames[i].append(FrameData((token.i, token.i + 1), roleset, arguments))
+        for (_, i, token, frame_arguments), roleset in zip(kept, rolesets):
+            frames[i].append(FrameData((token.i, token.i + 1), roleset, frame_arguments))
         for doc, doc_frames in zip(docs, frames):
             write_frames(doc, doc_frames, self.cfg["spans_key"], annotator=self.name)
+
+    def _decode_arguments(
+        self, docs: List[Doc], role_scores: numpy.ndarray, bounds: numpy.ndarray, pred_pos: numpy.ndarray
+    ) -> List[List[Tuple[str, int, int, int]]]:
+        """RETURNS (List[List[Tuple[str, int, int, int]]]): Each predicate's
+        arguments (role, start, end, head: doc token offsets), from its role
+        scores; `bounds` holds (doc, start, end) of its sentence."""
+        if not len(pred_pos):
+            return []
+        n_tags = self.index.n_tags
+        doc_of, sent_start = bounds[:, 0], bounds[:, 1]
+        # The best path of the raw scores is the best path of their
+        # log-softmax: normalizing subtracts one constant per token, which
+        # every path pays once. So the scores are decoded as they are.
+        # The predicate is never inside an argument.
+        paths = best_paths(role_scores[:, :, :n_tags], bounds[:, 2] - sent_start, outside=pred_pos)
+        rows, roles, starts, ends = path_spans(paths)
+        heads = segment_argmax(role_scores[:, :, n_tags], rows, starts, ends)
+        base = sent_start[rows]  # to the docs' token offsets
+        starts, ends, heads = starts + base, ends + base, heads + base
+        # Spans are trimmed of edge punctuation as the converters trim the
+        # gold spans, on the batch's docs laid end to end.
+        shift = numpy.cumsum([0] + [len(doc) for doc in docs])[doc_of[rows]]
+        is_punct = numpy.concatenate([doc.to_array(IS_PUNCT).astype(bool) for doc in docs])
+        starts, ends = trim_edges(is_punct, starts + shift, ends + shift, heads + shift)
+        starts, ends = starts - shift, ends - shift
+        arguments: List[List[Tuple[str, int, int, int]]] = [[] for _ in range(len(pred_pos))]
+        for p, k, start, end, head in zip(rows.tolist(), roles.tolist(), starts.tolist(), ends.tolist(), heads.tolist()):
+            arguments[p].append((self.index.roles[k], start, end, head))
+        return arguments
 
     def prepare_silver(self, doc: Doc) -> None:
         """Make this component's frames on `doc` fit to train another model

@@ -54,16 +54,18 @@ def viterbi(scores: numpy.ndarray, allowed: numpy.ndarray, start: numpy.ndarray)
     return path[::-1]
 
 
-def viterbi_batch(
-    scores: numpy.ndarray, lengths: Sequence[int], outside: Optional[Sequence[int]] = None
-) -> List[List[int]]:
+def best_paths(scores: numpy.ndarray, lengths: Sequence[int], outside: Optional[Sequence[int]] = None) -> numpy.ndarray:
     """`viterbi` under the BIO constraints of `transition_masks`, for many
-    sequences at once. The constraints leave each tag one or two possible
-    predecessors (O and B-X: the best of all; I-X: B-X or I-X), so a step
-    costs O(tags), not O(tags^2), and runs for all sequences together: the
-    per-predicate generic loop was most of the SRL head's time. Sequences
-    are decoded in groups of similar length, each padded to its own longest
-    only (a document's predicates span short and long sentences).
+    sequences at once. Sequences are decoded in groups of similar length,
+    each padded to its own longest only (a document's predicates span short
+    and long sentences).
+
+    Where a sequence's best tag at every token already makes valid BIO, that
+    is its best valid path (no valid path scores more than the best tags),
+    so only the other sequences run the Viterbi recursion. Its constraints
+    leave each tag one or two possible predecessors (O and B-X: the best of
+    all; I-X: B-X or I-X), so a step costs O(tags), not O(tags^2), and runs
+    for all those sequences together.
 
     scores (numpy [P, n, T]): Per-token tag scores in `make_tags` order
         (log-probabilities, or logits: the best path is the same), padded
@@ -71,23 +73,35 @@ def viterbi_batch(
     lengths (Sequence[int]): The real length of each sequence.
     outside (Optional[Sequence[int]]): A position per sequence whose tag
         must be O (a frame's predicate), or None. `scores` is not modified.
-    RETURNS (List[List[int]]): The best tag sequence of each, `lengths[p]` long.
+    RETURNS (numpy [P, n]): The best tags of each sequence, O past its length.
     """
     P, n, T = scores.shape
+    paths = numpy.zeros((P, n), dtype="int64")
     if P == 0 or n == 0:
-        return [[] for _ in range(P)]
+        return paths
     lengths = numpy.asarray(lengths, dtype="int64")
     forced = None if outside is None else numpy.asarray(outside, dtype="int64")
-    paths: List[List[int]] = [[] for _ in range(P)]
     for group in length_batches(lengths, max_positions=GROUP_POSITIONS, max_padding=0.25):
         width = max(int(lengths[group[-1]]), 1)
         group_scores = scores[group, :width]  # a copy: the group's own to change
         if forced is not None:
             group_scores[numpy.arange(len(group)), forced[group], 1:] = NEG
-        found = _viterbi_padded(group_scores, lengths[group])
-        for p, path in zip(group, found):
-            paths[p] = path
+        found = group_scores.argmax(axis=2)
+        found[numpy.arange(width)[None, :] >= lengths[group][:, None]] = 0
+        invalid = ~valid_bio(found)
+        if invalid.any():
+            found[invalid] = _viterbi_padded(group_scores[invalid], lengths[group][invalid])
+        paths[group, :width] = found
     return paths
+
+
+def valid_bio(paths: numpy.ndarray) -> numpy.ndarray:
+    """RETURNS (numpy [P] bool): Whether each tag sequence [P, n] is valid BIO
+    in `make_tags` order: every I-X right after B-X or I-X."""
+    previous = numpy.zeros_like(paths)
+    previous[:, 1:] = paths[:, :-1]
+    inside = (paths > 0) & (paths % 2 == 0)
+    return ~(inside & (previous != paths) & (previous != paths - 1)).any(axis=1)
 
 
 # Predicate x token positions decoded together: large enough that numpy's
@@ -95,8 +109,9 @@ def viterbi_batch(
 GROUP_POSITIONS = 32768
 
 
-def _viterbi_padded(scores: numpy.ndarray, lengths: numpy.ndarray) -> List[List[int]]:
-    """`viterbi_batch` on one group; `scores` is changed (its padding)."""
+def _viterbi_padded(scores: numpy.ndarray, lengths: numpy.ndarray) -> numpy.ndarray:
+    """`best_paths` of one group by the Viterbi recursion; `scores` is
+    changed (its padding). RETURNS (numpy [P, n]): O past each length."""
     P, n, T = scores.shape
     # Past its end, a sequence may only continue with O at no cost. O may
     # follow any tag, so the best path of the real prefix is unchanged.
@@ -131,7 +146,68 @@ def _viterbi_padded(scores: numpy.ndarray, lengths: numpy.ndarray) -> List[List[
         continued = numpy.where(from_begin[rows, i, role], tag - 1, tag)
         tag = numpy.where(inside, continued, any_prev[:, i])
         paths[:, i - 1] = tag
-    return [paths[p, : lengths[p]].tolist() for p in range(P)]
+    return paths
+
+
+def path_spans(paths: numpy.ndarray) -> Tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray, numpy.ndarray]:
+    """The argument spans of valid BIO paths, all at once (`tags_to_spans`
+    of each row).
+
+    paths (numpy [P, n]): Tag sequences in `make_tags` order, O as padding.
+    RETURNS (Tuple[numpy, ...]): Per span, ordered by row and start: its
+        row, role index (into the roles of `make_tags`), start and end.
+    """
+    P, n = paths.shape
+    # A column of O after each row ends the row's last span.
+    flat = numpy.zeros((P, n + 1), dtype="int64")
+    flat[:, :n] = paths
+    flat = flat.ravel()
+    begins = numpy.flatnonzero(flat % 2 == 1)
+    # In valid BIO, a span runs from its B-X to the next tag that is not an I-X.
+    stops = numpy.flatnonzero((flat == 0) | (flat % 2 == 1))
+    ends = stops[numpy.searchsorted(stops, begins, side="right")]
+    rows, starts = numpy.divmod(begins, n + 1)
+    return rows, (flat[begins] - 1) // 2, starts, ends - rows * (n + 1)
+
+
+def segment_argmax(values: numpy.ndarray, rows: numpy.ndarray, starts: numpy.ndarray, ends: numpy.ndarray) -> numpy.ndarray:
+    """RETURNS (numpy [S]): For each segment `values[row, start:end]` (never
+    empty), the position of its largest value; the first of equal ones, as
+    `numpy.argmax`."""
+    sizes = ends - starts
+    if not len(sizes):
+        return starts.copy()
+    offsets = numpy.zeros(len(sizes), dtype="int64")
+    numpy.cumsum(sizes[:-1], out=offsets[1:])
+    owner = numpy.repeat(numpy.arange(len(sizes)), sizes)
+    positions = starts[owner] + numpy.arange(int(sizes.sum())) - offsets[owner]
+    found = values[rows[owner], positions]
+    is_best = found == numpy.maximum.reduceat(found, offsets)[owner]
+    first = numpy.minimum.reduceat(numpy.where(is_best, numpy.arange(len(found)), len(found)), offsets)
+    # A segment of NaN has no best: its start.
+    return numpy.where(first < len(found), positions[numpy.minimum(first, len(found) - 1)], starts)
+
+
+def trim_edges(is_edge: numpy.ndarray, starts: numpy.ndarray, ends: numpy.ndarray, heads: numpy.ndarray) -> Tuple[numpy.ndarray, numpy.ndarray]:
+    """Move each span's edges inward past tokens where `is_edge` holds, never
+    past its head: `convert.argument_span`'s trim of edge punctuation, for
+    predicted spans.
+
+    is_edge (numpy [tokens] bool): Per token; `starts`, `ends`, `heads` index it.
+    RETURNS (Tuple[numpy, numpy]): The new starts and ends.
+    """
+    starts, ends = starts.copy(), ends.copy()
+    while True:
+        move = (starts < heads) & is_edge[starts]
+        if not move.any():
+            break
+        starts[move] += 1
+    while True:
+        move = (ends - 1 > heads) & is_edge[ends - 1]
+        if not move.any():
+            break
+        ends[move] -= 1
+    return starts, ends
 
 
 def tags_to_spans(path: Sequence[int], roles: Sequence[str]) -> List[Tuple[str, int, int]]:

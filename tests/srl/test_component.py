@@ -311,6 +311,31 @@ def test_argument_less_auxiliary_frames_are_written_only_when_asked(trained):
     srl.auxiliary_frames = False
 
 
+def test_predicted_spans_are_trimmed_of_edge_punctuation(trained):
+    """Scores that make ", apples ," an argument of "ate": the written span
+    is "apples", as the converters trim gold spans; punctuation that is the
+    head stays."""
+    from spacy_bert_components.srl.model import SRLScores
+
+    srl = trained.get_pipe("srl")
+    n_tags = 1 + 2 * len(srl.labels)
+    begin = 1 + 2 * srl.labels.index("ARG1")
+    roles = numpy.zeros((2, 6, n_tags + 1), dtype="f")
+    roles[:, :, 0] = 10.0
+    roles[0, 2:5, 0] = 0.0
+    roles[0, 2, begin], roles[0, 3:5, begin + 1] = 20.0, 20.0  # ", apples ," for "ate"
+    roles[0, 3, n_tags] = 5.0  # head: "apples"
+    roles[1, 4, 0], roles[1, 4, begin] = 0.0, 20.0  # "," alone for "slept"
+    scores = SRLScores(
+        sents=[(0, 0, 6)], predicate=numpy.zeros((1, 6), dtype="f"), roles=roles,
+        senses=numpy.zeros((2, len(srl.rolesets)), dtype="f"),
+        pred_sent=numpy.array([0, 0]), pred_pos=numpy.array([1, 5]),
+    )
+    doc = trained.make_doc("John ate , apples , slept")
+    srl.set_annotations([doc], scores)
+    assert [[(role, span.text) for role, span in f.arguments] for f in doc._.srl] == [[("ARG1", "apples")], [("ARG1", ",")]]
+
+
 def test_frames_marked_the_legacy_way_are_read_and_replaced():
     """DocBins converted with `{"format": "bert_srl.v1"}` on their frame
     groups (no `kind`) are read as frames and may be overwritten by frames."""

@@ -1,4 +1,5 @@
 """The SRL scores: labelled spans, heads, predicates, senses."""
+import numpy
 import pytest
 import spacy
 from spacy.tokens import Doc
@@ -66,7 +67,11 @@ def test_viterbi_gives_valid_bio():
 def test_batched_viterbi_equals_one_at_a_time():
     import numpy
 
-    from spacy_bert_components.srl.decode import viterbi_batch
+    from spacy_bert_components.srl.decode import best_paths
+
+    def viterbi_batch(scores, lengths, outside=None):
+        paths = best_paths(scores, lengths, outside)
+        return [paths[p, :n].tolist() for p, n in enumerate(lengths)]
 
     roles = ["ARG0", "ARG1", "ARGM-TMP"]
     allowed, start = transition_masks(len(roles))
@@ -86,3 +91,77 @@ def test_batched_viterbi_equals_one_at_a_time():
     assert forced == [viterbi(blocked[p, :n], allowed, start) for p, n in enumerate(lengths)]
     assert all(path[o] == 0 for path, o in zip(forced, outside))
     assert forced != paths
+
+
+def _random_paths(rng, n_paths: int, n: int, n_roles: int):
+    """Valid BIO paths (`spans_to_tags` of random non-overlapping spans) and their lengths."""
+    roles = [f"R{k}" for k in range(n_roles)]
+    lengths = rng.integers(0, n + 1, size=n_paths)
+    paths = numpy.zeros((n_paths, n), dtype="int64")
+    for p, length in enumerate(lengths):
+        spans, i = [], 0
+        while i < length:
+            end = int(rng.integers(i + 1, length + 1))
+            if rng.random() < 0.6:
+                spans.append((roles[int(rng.integers(n_roles))], i, end))
+            i = end
+        paths[p, :length] = spans_to_tags(spans, int(length), {r: k for k, r in enumerate(roles)})
+    return roles, paths, lengths
+
+
+def test_best_paths_takes_the_best_tags_where_they_are_valid_and_viterbi_elsewhere():
+    """Rows whose best tags are valid BIO skip the recursion; the result
+    equals `viterbi` on every row either way, O past each length."""
+    from spacy_bert_components.srl.decode import best_paths, valid_bio
+
+    rng = numpy.random.default_rng(2)
+    roles, gold, lengths = _random_paths(rng, 60, 10, 3)
+    allowed, start = transition_masks(len(roles))
+    scores = rng.normal(size=gold.shape + (1 + 2 * len(roles),))
+    # Half the rows: the valid gold path far ahead (the best tags are valid);
+    # the others: noise only (mostly invalid best tags).
+    sure = numpy.arange(len(gold)) % 2 == 0
+    scores[sure] = numpy.where(numpy.eye(scores.shape[2])[gold[sure]] > 0, 20.0, scores[sure])
+    best_tags = scores.argmax(axis=2) * (numpy.arange(10)[None, :] < lengths[:, None])
+    assert valid_bio(best_tags[sure]).all() and not valid_bio(best_tags[~sure]).all()
+    paths = best_paths(scores, lengths)
+    for p, length in enumerate(lengths):
+        assert paths[p, :length].tolist() == viterbi(scores[p, :length], allowed, start)
+        assert not paths[p, length:].any()
+    assert numpy.array_equal(paths[sure], gold[sure])
+
+
+def test_path_spans_equals_tags_to_spans_row_by_row():
+    from spacy_bert_components.srl.decode import path_spans
+
+    rng = numpy.random.default_rng(3)
+    roles, paths, _ = _random_paths(rng, 80, 9, 4)
+    rows, role_ids, starts, ends = path_spans(paths)
+    found = [[] for _ in paths]
+    for p, k, a, b in zip(rows, role_ids, starts, ends):
+        found[p].append((roles[k], int(a), int(b)))
+    assert found == [tags_to_spans(path.tolist(), roles) for path in paths]
+    assert [len(x) for x in path_spans(paths[:0])] == [0, 0, 0, 0]
+
+
+def test_segment_argmax_takes_the_first_of_equal_values():
+    from spacy_bert_components.srl.decode import segment_argmax
+
+    rng = numpy.random.default_rng(4)
+    values = rng.integers(0, 3, size=(5, 12)).astype("f")  # many ties
+    rows = numpy.array([0, 0, 1, 4, 4, 2])
+    starts = numpy.array([0, 5, 3, 0, 11, 7])
+    ends = numpy.array([5, 12, 4, 11, 12, 10])
+    expected = [a + int(numpy.argmax(values[r, a:b])) for r, a, b in zip(rows, starts, ends)]
+    assert segment_argmax(values, rows, starts, ends).tolist() == expected
+    assert segment_argmax(values, rows[:0], starts[:0], ends[:0]).tolist() == []
+
+
+def test_trim_edges_never_passes_the_head():
+    from spacy_bert_components.srl.decode import trim_edges
+
+    #                    ,     a      ,     ,     b      ,
+    is_edge = numpy.array([True, False, True, True, False, True])
+    starts, ends = trim_edges(is_edge, numpy.array([0, 0, 2, 0]), numpy.array([6, 6, 4, 1]), numpy.array([1, 4, 3, 0]))
+    assert starts.tolist() == [1, 1, 3, 0]
+    assert ends.tolist() == [5, 5, 4, 1]
