@@ -7,9 +7,9 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tupl
 
 import numpy
 import srsly
+from spacy.attrs import IS_PUNCT
 from spacy.language import Language
 from spacy.pipeline import TrainablePipe
-from spacy.attrs import IS_PUNCT
 from spacy.tokens import Doc, Token
 from spacy.training import Example, validate_examples, validate_get_examples
 from spacy.util import ensure_path

@@ -46,8 +46,6 @@ def test_examples_without_srl_gold_are_skipped():
 
 
 def test_viterbi_gives_valid_bio():
-    import numpy
-
     roles = ["ARG0", "ARG1", "ARGM-TMP"]
     tags = make_tags(roles)
     allowed, start = transition_masks(len(roles))
@@ -65,8 +63,6 @@ def test_viterbi_gives_valid_bio():
 
 
 def test_batched_viterbi_equals_one_at_a_time():
-    import numpy
-
     from spacy_bert_components.srl.decode import best_paths
 
     def viterbi_batch(scores, lengths, outside=None):
@@ -160,7 +156,7 @@ def test_segment_argmax_takes_the_first_of_equal_values():
 def test_trim_edges_never_passes_the_head():
     from spacy_bert_components.srl.decode import trim_edges
 
-    #                    ,     a      ,     ,     b      ,
+    # tokens:              ,     a      ,     ,     b      ,
     is_edge = numpy.array([True, False, True, True, False, True])
     starts, ends = trim_edges(is_edge, numpy.array([0, 0, 2, 0]), numpy.array([6, 6, 4, 1]), numpy.array([1, 4, 3, 0]))
     assert starts.tolist() == [1, 1, 3, 0]
