@@ -1,10 +1,11 @@
-"""Well-formed decoding: BIO tag sets, constrained Viterbi, spans from tags.
+"""Well-formed decoding: constrained best paths, spans from tags.
 
-Every decoded tag sequence is valid BIO (an I-X only after B-X or I-X), and
-the predicate's own token is forced to O, so the arguments of one frame never
+Tags are ids: 0 is O, 1 + 2k is B- and 2 + 2k is I- of role k. Every
+decoded tag sequence is valid BIO (an I-X only after B-X or I-X), and the
+predicate's own token is forced to O, so the arguments of one frame never
 overlap and never contain their predicate.
 """
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, Optional, Sequence, Tuple
 
 import numpy
 
@@ -13,52 +14,11 @@ from ..batching import length_batches
 NEG = -1e9
 
 
-def make_tags(roles: Sequence[str]) -> List[str]:
-    """RETURNS (List[str]): "O", then B-role and I-role for each role."""
-    tags = ["O"]
-    for role in roles:
-        tags.extend([f"B-{role}", f"I-{role}"])
-    return tags
-
-
-def transition_masks(n_roles: int) -> Tuple[numpy.ndarray, numpy.ndarray]:
-    """RETURNS: (allowed[prev, cur], start_allowed[cur]) for make_tags' order."""
-    n_tags = 1 + 2 * n_roles
-    allowed = numpy.ones((n_tags, n_tags), dtype=bool)
-    start = numpy.ones((n_tags,), dtype=bool)
-    for k in range(n_roles):
-        inside = 2 + 2 * k
-        allowed[:, inside] = False
-        allowed[1 + 2 * k, inside] = True
-        allowed[inside, inside] = True
-        start[inside] = False
-    return allowed, start
-
-
-def viterbi(scores: numpy.ndarray, allowed: numpy.ndarray, start: numpy.ndarray) -> List[int]:
-    """scores (numpy [n, T]): Log-probabilities per token and tag.
-    RETURNS (List[int]): The best tag sequence under the BIO constraints."""
-    n = scores.shape[0]
-    if n == 0:
-        return []
-    trans = numpy.where(allowed, 0.0, NEG)
-    best = scores[0] + numpy.where(start, 0.0, NEG)
-    back = numpy.zeros((n, scores.shape[1]), dtype="int64")
-    for i in range(1, n):
-        cand = best[:, None] + trans
-        back[i] = cand.argmax(axis=0)
-        best = cand.max(axis=0) + scores[i]
-    path = [int(best.argmax())]
-    for i in range(n - 1, 0, -1):
-        path.append(int(back[i, path[-1]]))
-    return path[::-1]
-
-
 def best_paths(scores: numpy.ndarray, lengths: Sequence[int], outside: Optional[Sequence[int]] = None) -> numpy.ndarray:
-    """`viterbi` under the BIO constraints of `transition_masks`, for many
-    sequences at once. Sequences are decoded in groups of similar length,
-    each padded to its own longest only (a document's predicates span short
-    and long sentences).
+    """The best valid BIO tag sequence of each of many sequences at once.
+    Sequences are decoded in groups of similar length, each padded to its
+    own longest only (a document's predicates span short and long
+    sentences).
 
     Where a sequence's best tag at every token already makes valid BIO, that
     is its best valid path (no valid path scores more than the best tags),
@@ -67,7 +27,7 @@ def best_paths(scores: numpy.ndarray, lengths: Sequence[int], outside: Optional[
     all; I-X: B-X or I-X), so a step costs O(tags), not O(tags^2), and runs
     for all those sequences together.
 
-    scores (numpy [P, n, T]): Per-token tag scores in `make_tags` order
+    scores (numpy [P, n, T]): Per-token tag scores in the tag order above
         (log-probabilities, or logits: the best path is the same), padded
         to the longest sequence.
     lengths (Sequence[int]): The real length of each sequence.
@@ -97,7 +57,7 @@ def best_paths(scores: numpy.ndarray, lengths: Sequence[int], outside: Optional[
 
 def valid_bio(paths: numpy.ndarray) -> numpy.ndarray:
     """RETURNS (numpy [P] bool): Whether each tag sequence [P, n] is valid BIO
-    in `make_tags` order: every I-X right after B-X or I-X."""
+    in the tag order above: every I-X right after B-X or I-X."""
     previous = numpy.zeros_like(paths)
     previous[:, 1:] = paths[:, :-1]
     inside = (paths > 0) & (paths % 2 == 0)
@@ -123,7 +83,7 @@ def _viterbi_padded(scores: numpy.ndarray, lengths: numpy.ndarray) -> numpy.ndar
     best[:, 2::2] = NEG  # no I-X at the start
     # What a step keeps for the way back: O and every B-X share one best
     # predecessor (any tag may precede them); I-X continues B-X or I-X.
-    # make_tags' order puts B-X at 1::2 and I-X at 2::2, so both are views.
+    # The tag order puts B-X at 1::2 and I-X at 2::2, so both are views.
     any_prev = numpy.zeros((P, n), dtype="int16")  # tag indices fit in 16 bits
     from_begin = numpy.zeros((P, n, (T - 1) // 2), dtype=bool)
     step = numpy.empty_like(best)
@@ -150,12 +110,11 @@ def _viterbi_padded(scores: numpy.ndarray, lengths: numpy.ndarray) -> numpy.ndar
 
 
 def path_spans(paths: numpy.ndarray) -> Tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray, numpy.ndarray]:
-    """The argument spans of valid BIO paths, all at once (`tags_to_spans`
-    of each row).
+    """The argument spans of valid BIO paths, all at once.
 
-    paths (numpy [P, n]): Tag sequences in `make_tags` order, O as padding.
+    paths (numpy [P, n]): Tag sequences in the tag order above, O as padding.
     RETURNS (Tuple[numpy, ...]): Per span, ordered by row and start: its
-        row, role index (into the roles of `make_tags`), start and end.
+        row, role index, start and end.
     """
     P, n = paths.shape
     # A column of O after each row ends the row's last span.
@@ -208,20 +167,6 @@ def trim_edges(is_edge: numpy.ndarray, starts: numpy.ndarray, ends: numpy.ndarra
             break
         ends[move] -= 1
     return starts, ends
-
-
-def tags_to_spans(path: Sequence[int], roles: Sequence[str]) -> List[Tuple[str, int, int]]:
-    """RETURNS (List[Tuple[str, int, int]]): (role, start, end) from a valid path."""
-    spans: List[Tuple[str, int, int]] = []
-    for i, tag in enumerate(path):
-        if tag == 0:
-            continue
-        k, inside = divmod(tag - 1, 2)
-        if inside and spans and spans[-1][0] == roles[k] and spans[-1][2] == i:
-            spans[-1] = (roles[k], spans[-1][1], i + 1)
-        else:
-            spans.append((roles[k], i, i + 1))
-    return spans
 
 
 def spans_to_tags(spans: Sequence[Tuple[str, int, int]], n: int, role_index: Dict[str, int]) -> numpy.ndarray:

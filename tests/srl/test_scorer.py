@@ -5,9 +5,11 @@ import spacy
 from spacy.tokens import Doc
 from spacy.training import Example
 
-from spacy_bert_components.srl.decode import make_tags, spans_to_tags, tags_to_spans, transition_masks, viterbi
+from spacy_bert_components.srl.decode import spans_to_tags
 from spacy_bert_components.srl.frames import FrameData, write_frames
 from spacy_bert_components.srl.scorer import score_srl
+
+from .reference_decode import make_tags, tags_to_spans, transition_masks, viterbi
 
 WORDS = "John ate the red apple and Mary drank tea .".split()
 
