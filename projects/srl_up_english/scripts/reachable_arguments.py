@@ -1,8 +1,8 @@
 """How many gold arguments a pipeline's own tokenizer and sentence splitter
 leave within reach: `spacy evaluate` compares spans by character offsets,
-so an argument whose edge falls inside a predicted token, or that crosses a
-predicted sentence boundary (the SRL heads label within a sentence), cannot
-be predicted right by any head.
+so an argument whose edge falls inside a predicted token, or that lies, even
+in part, outside its predicate's predicted sentence (the SRL heads label
+within a sentence), cannot be predicted right by any head.
 
     python scripts/reachable_arguments.py MODEL corpus/dev.spacy
 """
@@ -24,6 +24,8 @@ def main() -> None:
     args = parser.parse_args()
     nlp = spacy.load(args.model)
     splitters = [name for name in ("senter", "sentencizer", "parser") if name in nlp.pipe_names][:1]
+    if not splitters:
+        raise SystemExit(f"{args.model}: no senter, sentencizer or parser sets sentences in this pipeline")
     gold_docs = list(DocBin().from_disk(args.data).get_docs(nlp.vocab))
     counts = {"sentences": len(gold_docs), "split_sentences": 0, "arguments": 0, "crossing_a_sentence_boundary": 0, "edge_inside_a_token": 0, "unreachable": 0}
     texts = [doc.text for doc in gold_docs]
