@@ -13,10 +13,12 @@ import re
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
+import numpy
 from spacy.tokens import Doc, DocBin
 from spacy.vocab import Vocab
 
 from ..errors import ConversionError
+from .decode import trim_edges
 from .frames import FrameData, write_frames
 
 NO_VALUE = ("_", "")
@@ -78,7 +80,7 @@ def argument_span(
     head: int,
     predicate: int,
     children: Dict[int, List[int]],
-    is_punct: List[bool],
+    is_punct: Sequence[bool],
     other_heads: Sequence[int] = (),
 ) -> Tuple[int, int]:
     """The head's subtree as a contiguous span around the head, never reaching
@@ -96,12 +98,10 @@ def argument_span(
         start -= 1
     while end + 1 in nodes:
         end += 1
-    end += 1
-    while start < head and is_punct[start]:
-        start += 1
-    while end - 1 > head and is_punct[end - 1]:
-        end -= 1
-    return start, end
+    # The same trim as predicted spans get (`decode.trim_edges`), so that
+    # gold and prediction agree on where an argument ends.
+    starts, ends = trim_edges(numpy.asarray(is_punct, dtype=bool), numpy.array([start]), numpy.array([end + 1]), numpy.array([head]))
+    return int(starts[0]), int(ends[0])
 
 
 def read_heads(sentence: Sentence, path: Path) -> List[int]:
@@ -134,7 +134,7 @@ def sentence_to_doc(vocab: Vocab, sentence: Sentence, path: Path) -> Doc:
     for i, h in enumerate(heads):
         if h != i:
             children.setdefault(h, []).append(i)
-    is_punct = [c[3] == "PUNCT" for _, c in rows]
+    is_punct = numpy.asarray([c[3] == "PUNCT" for _, c in rows], dtype=bool)
     predicates = [i for i, (_, c) in enumerate(rows) if len(c) > 10 and c[10] not in NO_VALUE]
     n_columns = max(len(c) for _, c in rows) - 11
     if predicates and n_columns != len(predicates):

@@ -149,8 +149,8 @@ def segment_argmax(values: numpy.ndarray, rows: numpy.ndarray, starts: numpy.nda
 
 def trim_edges(is_edge: numpy.ndarray, starts: numpy.ndarray, ends: numpy.ndarray, heads: numpy.ndarray) -> Tuple[numpy.ndarray, numpy.ndarray]:
     """Move each span's edges inward past tokens where `is_edge` holds, never
-    past its head: `convert.argument_span`'s trim of edge punctuation, for
-    predicted spans.
+    past its head: the trim of edge punctuation that gold spans
+    (`convert.argument_span`) and predicted ones (`bert_srl`) both get.
 
     is_edge (numpy [tokens] bool): Per token; `starts`, `ends`, `heads` index it.
     RETURNS (Tuple[numpy, numpy]): The new starts and ends.
