@@ -16,8 +16,11 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from .inputs import READ_SCHEMA, SOURCE_TYPE
+from .pipe_batches import DEFAULT_BATCH_CHARS, annotate_texts
 
 SUMMARY_KEY = "summary"
+# A column of the annotation rows only: the row's position in its block.
+POSITION = "_position"
 SRL_FACTORY = "bert_srl"
 SUMMARIZER_FACTORY = "bert_summarizer"
 
@@ -152,36 +155,25 @@ def doc_row(doc: Doc, spec: ColumnSpec) -> Dict[str, Any]:
     return row
 
 
-def _pipe_safely(nlp: Language, texts: List[str], batch_size: int) -> List[Any]:
-    """RETURNS (List[Union[Doc, Exception]]): One doc per text; when a batch
-    fails, its texts are retried one by one so that one bad text costs only
-    its own row."""
-    results: List[Any] = []
-    for start in range(0, len(texts), batch_size):
-        chunk = texts[start : start + batch_size]
-        try:
-            docs = list(nlp.pipe(chunk, batch_size=batch_size))
-        except Exception:
-            for text in chunk:
-                try:
-                    results.append(nlp(text))
-                except Exception as err:  # noqa: BLE001 - one row, not the run
-                    results.append(err)
-        else:
-            results.extend(docs)
-    return results
-
-
 def annotate_table(
-    nlp: Language, table: pa.Table, spec: ColumnSpec, *, batch_size: int = 32, max_chars: Optional[int] = None
+    nlp: Language,
+    table: pa.Table,
+    spec: ColumnSpec,
+    *,
+    batch_size: int = 32,
+    max_chars: Optional[int] = None,
+    batch_chars: int = DEFAULT_BATCH_CHARS,
 ) -> pa.Table:
-    """Annotate one block of rows read by `inputs.read_block`.
+    """Annotate one block of rows read by `inputs.read_block`. Each batch's
+    docs become rows before the next batch starts (`pipe_batches`), so the
+    memory this takes depends on the batch, not on the block.
 
     nlp (Language): The pipeline.
     table (pa.Table): Rows of READ_SCHEMA.
     spec (ColumnSpec): The annotation columns to fill.
-    batch_size (int): Docs per `nlp.pipe` batch.
+    batch_size (int): Most docs per `nlp.pipe` batch.
     max_chars (Optional[int]): Longer texts become error rows.
+    batch_chars (int): Most characters per `nlp.pipe` batch.
     RETURNS (pa.Table): One row per input row, of `worker_schema(spec)`.
     """
     if max_chars is not None and nlp.max_length < max_chars:
@@ -200,14 +192,26 @@ def annotate_table(
             errors[i] = f"too long: {len(text)} characters, the limit (--max-chars) is {max_chars}"
         else:
             todo.append(i)
-    rows: List[Dict[str, Any]] = [{"n_tokens": None, "error": errors[i]} for i in range(n)]
-    for i, doc in zip(todo, _pipe_safely(nlp, [data["text"][i] for i in todo], batch_size)):
-        if isinstance(doc, Exception):
-            rows[i] = {"n_tokens": None, "error": f"annotation failed: {type(doc).__name__}: {doc}"}
-        else:
-            rows[i] = doc_row(doc, spec)
     schema = worker_schema(spec)
-    columns = {name: [row.get(name) for row in rows] for name in schema.names if name not in data or name in ("n_tokens", "error")}
-    for name in ("block", "index", "id", "source"):
-        columns[name] = data[name]
+    # The annotation columns, keyed by the row's position in the block: each
+    # batch becomes Arrow rows at once, and its docs are dropped.
+    kept = ("block", "index", "id", "source")
+    annotation_schema = pa.schema([pa.field(POSITION, pa.int64())] + [f for f in schema if f.name not in kept])
+    skipped = [{POSITION: i, "n_tokens": None, "error": errors[i]} for i in range(n) if errors[i] is not None]
+    parts = [pa.Table.from_pylist(skipped, schema=annotation_schema)]
+    batches = annotate_texts(
+        nlp,
+        [data["text"][i] for i in todo],
+        lambda doc: doc_row(doc, spec),
+        lambda error: {"n_tokens": None, "error": error},
+        batch_size=batch_size,
+        batch_chars=batch_chars,
+    )
+    for positions, rows in batches:
+        for position, row in zip(positions, rows):
+            row[POSITION] = todo[position]
+        parts.append(pa.Table.from_pylist(rows, schema=annotation_schema))
+    annotations = pa.concat_tables(parts).sort_by(POSITION)
+    columns = {name: table.column(name) for name in kept}
+    columns.update({name: annotations.column(name) for name in annotation_schema.names if name != POSITION})
     return pa.table({name: columns[name] for name in schema.names}, schema=schema)

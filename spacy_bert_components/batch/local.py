@@ -9,6 +9,7 @@ from ..threads import set_compute_threads
 from .columns import ColumnSpec, annotate_table
 from .inputs import Block, ReadOptions, read_block
 from .model import load_pipeline
+from .pipe_batches import DEFAULT_BATCH_CHARS
 
 
 def run_local(
@@ -18,6 +19,7 @@ def run_local(
     *,
     model: Optional[str],
     batch_size: int,
+    batch_chars: int = DEFAULT_BATCH_CHARS,
     max_chars: Optional[int],
     gpus_per_worker: float = 0.0,
     threads: Optional[int] = None,
@@ -35,7 +37,14 @@ def run_local(
     nlp = load_pipeline(model, worker=True)
     try:
         for block in blocks:
-            yield annotate_table(nlp, read_block(block, read_options), spec, batch_size=batch_size, max_chars=max_chars)
+            yield annotate_table(
+                nlp,
+                read_block(block, read_options),
+                spec,
+                batch_size=batch_size,
+                batch_chars=batch_chars,
+                max_chars=max_chars,
+            )
     finally:
         # This process lives on (the CLI's or a caller's): give the collector
         # back what load_pipeline froze.

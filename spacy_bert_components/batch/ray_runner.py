@@ -17,6 +17,7 @@ from ray.data.block import BlockMetadata
 from ..errors import GPUUnavailableError
 from .columns import ColumnSpec, annotate_table, spec_for_pipeline
 from .inputs import READ_SCHEMA, Block, ReadOptions, read_block
+from .pipe_batches import DEFAULT_BATCH_CHARS
 
 # Read tasks are light (a few ms of I/O per block). Reserving a whole CPU for
 # each would leave none for them once the actors hold the cores, and the run
@@ -161,6 +162,27 @@ def _read_blocks(block: Block, options: ReadOptions) -> List[pa.Table]:
     return [read_block(block, options)]
 
 
+class BlockAttempts:
+    """A Ray actor that counts how often each block's annotation started.
+
+    Ray restarts an annotator whose process died (out of memory, a lost node)
+    and runs its blocks again; only a count kept outside the workers sees
+    that a block took two attempts.
+    """
+
+    def __init__(self) -> None:
+        self.counts: Dict[str, int] = {}
+
+    def start(self, names: List[str]) -> None:
+        for name in names:
+            self.counts[name] = self.counts.get(name, 0) + 1
+
+    def retried(self) -> Dict[str, int]:
+        """RETURNS (Dict[str, int]): Retries (attempts - 1) of each block
+        annotated more than once."""
+        return {name: count - 1 for name, count in self.counts.items() if count > 1}
+
+
 class Annotator:
     """The actor of `map_batches`: loads the pipeline once, in the worker,
     then annotates each block it is given.
@@ -168,6 +190,8 @@ class Annotator:
     model (Optional[str]): Pipeline path or package, None for the default.
     spec (ColumnSpec): The columns the driver expects.
     gpus (float): GPUs reserved per worker; > 0 moves spaCy to the GPU.
+    attempts (Optional[ActorHandle]): A `BlockAttempts` actor told of each
+        block before it is annotated.
     """
 
     def __init__(
@@ -178,6 +202,8 @@ class Annotator:
         batch_size: int,
         max_chars: Optional[int],
         threads: int = 1,
+        batch_chars: int = DEFAULT_BATCH_CHARS,
+        attempts: Any = None,
     ) -> None:
         from ..gpu import require_gpu
         from ..threads import set_compute_threads
@@ -196,10 +222,23 @@ class Annotator:
             raise RuntimeError(f"the pipeline {model} produces columns {found.names()}, expected {spec.names()}")
         self.spec = spec
         self.batch_size = batch_size
+        self.batch_chars = batch_chars
+        self.attempts = attempts
         self.max_chars = max_chars
 
     def __call__(self, batch: pa.Table) -> pa.Table:
-        return annotate_table(self.nlp, batch, self.spec, batch_size=self.batch_size, max_chars=self.max_chars)
+        if self.attempts is not None:
+            import ray
+
+            ray.get(self.attempts.start.remote(batch.column("block").unique().to_pylist()))
+        return annotate_table(
+            self.nlp,
+            batch,
+            self.spec,
+            batch_size=self.batch_size,
+            batch_chars=self.batch_chars,
+            max_chars=self.max_chars,
+        )
 
 
 def run_ray(
@@ -214,16 +253,23 @@ def run_ray(
     batch_size: int,
     max_chars: Optional[int],
     annotator: type = Annotator,
+    batch_chars: int = DEFAULT_BATCH_CHARS,
     threads: Optional[int] = None,
+    retried: Optional[Dict[str, int]] = None,
 ) -> Iterator[pa.Table]:
     """Annotate the blocks on the Ray session of this process.
 
+    retried (Optional[Dict[str, int]]): Filled once every block is back with
+        the retries of each block whose worker died while annotating it.
     RETURNS (Iterator[pa.Table]): Annotated rows as they come back, of
     `columns.worker_schema(spec)`, in no particular order.
     """
+    import ray
     import ray.data
 
     quiet_ray_data()
+    # No CPU: it only counts, and must not wait for a core the workers hold.
+    attempts = ray.remote(num_cpus=0)(BlockAttempts).remote()
     dataset = ray.data.read_datasource(
         BlockDatasource(blocks, read_options),
         override_num_blocks=len(blocks),
@@ -250,12 +296,16 @@ def run_ray(
             "spec": spec,
             "gpus": gpus_per_worker,
             "batch_size": batch_size,
+            "batch_chars": batch_chars,
+            "attempts": attempts,
             "max_chars": max_chars,
             "threads": threads or max(1, int(round(cpus_per_worker))),
         },
     )
     try:
         yield from dataset.iter_batches(batch_size=None, batch_format="pyarrow", prefetch_batches=1)
+        if retried is not None:
+            retried.update(ray.get(attempts.retried.remote()))
     except Exception as err:
         problem = worker_gpu_problem(err)
         if problem is None:

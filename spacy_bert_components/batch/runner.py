@@ -23,6 +23,7 @@ from .columns import output_schema
 from .inputs import Block, Plan, ReadOptions, Source, find_sources, plan_blocks
 from .manifest import read_manifest, run_key, write_manifest
 from .model import columns_for_model, model_path, pipeline_hash
+from .pipe_batches import DEFAULT_BATCH_CHARS
 from .progress import Progress
 from .writer import BlockAssembler, block_path, is_written, remove_stale_temporaries
 
@@ -48,6 +49,7 @@ class RunSettings:
     cpus_per_worker: Optional[float] = None
     gpus_per_worker: float = 0.0
     batch_size: int = 32
+    batch_chars: int = DEFAULT_BATCH_CHARS
     address: Optional[str] = None
     local: bool = False
     resume: bool = False
@@ -79,7 +81,7 @@ class RunSummary:
 
 
 def _check_settings(settings: RunSettings) -> None:
-    for name in ("batch_size", "rows_per_file"):
+    for name in ("batch_size", "batch_chars", "rows_per_file"):
         if getattr(settings, name) < 1:
             raise UsageError(f"--{name.replace('_', '-')} must be at least 1")
     if settings.workers is not None and settings.workers < 1:
@@ -271,6 +273,7 @@ def annotate_corpus(
                 "max_chars": settings.max_chars,
                 "rows_per_file": settings.rows_per_file,
                 "batch_size": settings.batch_size,
+                "batch_chars": settings.batch_chars,
             },
             "runner": {
                 "mode": mode,
@@ -294,9 +297,10 @@ def annotate_corpus(
             reporter.update(table.num_rows, errors, tokens)
 
         assembler = BlockAssembler(todo, output, schema, on_block=on_block)
+        retried: Dict[str, int] = {}
         run_started = time.monotonic()
         try:
-            for table in _annotated_tables(todo, read_options, spec, model, settings, workers, annotator):
+            for table in _annotated_tables(todo, read_options, spec, model, settings, workers, annotator, retried):
                 assembler.add(table)
         except BaseException:
             manifest.update(status="interrupted", finished=_now())
@@ -327,7 +331,14 @@ def annotate_corpus(
         status="complete",
         finished=_now(),
         rows={"in": plan.n_rows, "out": counts["rows"], "errors": counts["errors"]},
-        blocks={"total": len(plan.blocks), "written": len(todo), "resumed": resumed},
+        blocks={
+            "total": len(plan.blocks),
+            "written": len(todo),
+            "resumed": resumed,
+            # Blocks whose worker died while annotating them, annotated again.
+            "retried": len(retried),
+            "retried_blocks": sorted(retried),
+        },
         timing={
             "seconds": round(seconds, 3),
             "annotate_seconds": round(run_seconds, 3),
@@ -381,6 +392,7 @@ def _annotated_tables(
     settings: RunSettings,
     workers: int,
     annotator: Optional[type],
+    retried: Dict[str, int],
 ) -> Iterator[pa.Table]:
     if not blocks:
         return iter(())
@@ -393,6 +405,7 @@ def _annotated_tables(
             spec,
             model=model,
             batch_size=settings.batch_size,
+            batch_chars=settings.batch_chars,
             max_chars=settings.max_chars,
             gpus_per_worker=settings.gpus_per_worker,
             threads=settings.threads,
@@ -416,7 +429,9 @@ def _annotated_tables(
         cpus_per_worker=cpus,
         gpus_per_worker=settings.gpus_per_worker,
         batch_size=settings.batch_size,
+        batch_chars=settings.batch_chars,
         max_chars=settings.max_chars,
         annotator=annotator or Annotator,
         threads=settings.threads,
+        retried=retried,
     )

@@ -18,7 +18,8 @@ from .exit_codes import EXIT_ERRORS, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE
 @click.option("--workers", type=int, default=None, help="Ray workers, each with its own pipeline (default: one per CPU).")
 @click.option("--cpus-per-worker", type=float, default=None, help="CPUs reserved per worker (default: 90% of an even share, leaving room for the read tasks).")
 @click.option("--gpus-per-worker", type=float, default=0.0, show_default=True, help="GPUs per worker (1 or a fraction); > 0 runs spaCy on the GPU.")
-@click.option("--batch-size", type=int, default=32, show_default=True, help="Documents per nlp.pipe batch.")
+@click.option("--batch-size", type=int, default=32, show_default=True, help="Most documents per nlp.pipe batch.")
+@click.option("--batch-chars", type=int, default=50_000, show_default=True, help="Most characters per nlp.pipe batch: a longer document is a batch of its own.")
 @click.option("--address", default=None, help="Address of an existing Ray cluster (default: start a local Ray and stop it at the end).")
 @click.option("--local", is_flag=True, help="No Ray: one process (small jobs, debugging).")
 @click.option("--resume", is_flag=True, help="Finish an interrupted run in --output: blocks already written are skipped.")
@@ -36,6 +37,7 @@ def annotate(
     cpus_per_worker: Optional[float],
     gpus_per_worker: float,
     batch_size: int,
+    batch_chars: int,
     address: Optional[str],
     local: bool,
     resume: bool,
@@ -69,6 +71,7 @@ def annotate(
         cpus_per_worker=cpus_per_worker,
         gpus_per_worker=gpus_per_worker,
         batch_size=batch_size,
+        batch_chars=batch_chars,
         address=address,
         local=local,
         resume=resume,

@@ -3,6 +3,7 @@
 dies is replaced and its block written once."""
 import io
 import os
+import signal
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -56,16 +57,19 @@ def corpus(tmp_path_factory, tiny_pipeline):
 
 def test_two_workers_same_rows_as_local_even_when_one_dies(local_ray, corpus, tiny_pipeline, tmp_path):
     """One Ray run (they are slow to start on 2 cores) checks both: 2 workers
-    give the rows of --local, and a worker process that dies mid-block is
-    replaced and its block written once."""
+    give the rows of --local, and a worker process killed mid-block (SIGKILL,
+    as the OOM killer does) is replaced, its block annotated again by a new
+    worker, written once, and counted as retried in the manifest."""
     inputs, local = corpus
     marker = str(tmp_path / "died")
 
     class DiesOnce(Annotator):
         def __call__(self, batch):
             if not os.path.exists(marker):
-                Path(marker).write_text("x")
-                os._exit(1)
+                Path(marker).write_text(batch.column("block")[0].as_py())
+                # The block's attempt is counted first, then the process dies.
+                super().__call__(batch.slice(0, 1))
+                os.kill(os.getpid(), signal.SIGKILL)
             return super().__call__(batch)
 
     summary = annotate_corpus(
@@ -75,6 +79,8 @@ def test_two_workers_same_rows_as_local_even_when_one_dies(local_ray, corpus, ti
     assert summary.rows_in == summary.rows_out == 37 and summary.errors == 1
     assert summary.manifest["runner"]["mode"] == "ray" and summary.blocks == 8
     assert len(list((tmp_path / "ray").glob("part-*.parquet"))) == 8
+    blocks = summary.manifest["blocks"]
+    assert blocks["retried"] == 1 and blocks["retried_blocks"] == [Path(marker).read_text()]
     assert_same_rows(rows_of(tmp_path / "ray"), rows_of(local))
 
 
