@@ -1,7 +1,10 @@
 """Shared fixtures, built once per test session, no download: a tiny BERT,
 a small local copy of every data set, and the full data where present."""
+import atexit
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -11,6 +14,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# Frozen encoders trained by the tests cache their outputs here, never in the
+# user's cache (projects run as subprocesses inherit it).
+os.environ["SPACY_BERT_ENCODER_CACHE_DIR"] = tempfile.mkdtemp(prefix="spacy-bert-encoder-outputs-")
+atexit.register(shutil.rmtree, os.environ["SPACY_BERT_ENCODER_CACHE_DIR"], True)
 # Commands run by name (`spacy-bert` in a subprocess): find the one installed
 # beside this Python even when the virtual environment is not activated.
 os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])

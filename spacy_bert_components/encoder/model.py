@@ -13,6 +13,7 @@ import contextlib
 import copy
 import functools
 from io import BytesIO
+from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional
 
 import srsly
@@ -27,8 +28,8 @@ from thinc.api import Model, Optimizer
 
 from ..errors import EncoderNotFoundError
 from ..training.optimizer import ScaledRate
+from .cache import EncoderOutputCache, open_output_cache, split_cached
 from .lora import LoRALinear, add_lora, lora_state_dict, merged_state_dict
-from .cache import EncoderOutputCache, cache_budget_mb, split_cached
 from .precision import check_precision, resolve_precision
 from .predict import bind_span_tokenizer, predict_sorted
 from .resolve import resolve_encoder, weights_sha256
@@ -100,12 +101,12 @@ def _resolving_init(model: BertEncoderModel, X: Optional[List[Doc]] = None, Y=No
     # Initialized here, so being trained; weights by reference, so frozen:
     # the one case where caching outputs is both safe and worth it.
     lora = model.attrs["lora"]
-    budget = cache_budget_mb()
-    if not model.attrs["save_weights"] and not lora and budget > 0:
-        model.attrs["output_cache"] = EncoderOutputCache(budget)
     trf_init(model, X=X, Y=Y)
     if lora:
         add_lora(model.transformer, lora["rank"], lora["alpha"], lora["targets"])
+    elif not model.attrs["save_weights"]:
+        sha256 = weights_sha256(Path(model.attrs["name"]))
+        model.attrs["output_cache"] = open_output_cache(model, weights_sha256=sha256, precision=encoder_precision(model))
     return model
 
 
