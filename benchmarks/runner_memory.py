@@ -28,7 +28,6 @@ import shutil
 import string
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple

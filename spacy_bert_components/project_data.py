@@ -13,12 +13,10 @@ import shutil
 from pathlib import Path
 from typing import List, Optional, Sequence
 
+from .errors import ProjectDataError
+
 ASSETS = Path("assets")
 ENV_VAR = "SPACY_BERT_DATA"
-
-
-class ProjectDataError(Exception):
-    """A data step that cannot go on; the message says what to fix."""
 
 
 def fill_asset(local_copy: Path, dest: Path) -> None:

@@ -72,7 +72,7 @@ def local_ray():
     """A local Ray of 2 CPUs with a small object store, quiet (no usage
     stats, no dashboard, no token file), shut down after the test."""
     ray = pytest.importorskip("ray")
-    from spacy_bert_components.batch.ray_runner import quiet_ray_environment
+    from spacy_bert_components.ray_session import quiet_ray_environment
 
     had_token = RAY_TOKEN_FILE.exists()
     quiet_ray_environment(local_cluster=True)

@@ -15,7 +15,7 @@ import pyarrow as pa
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from .inputs import READ_SCHEMA, SOURCE_TYPE
+from ..corpus.readers import READ_SCHEMA, SOURCE_TYPE
 from .pipe_batches import DEFAULT_BATCH_CHARS, annotate_texts
 
 SUMMARY_KEY = "summary"

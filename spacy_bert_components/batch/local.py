@@ -4,10 +4,12 @@ from typing import Iterator, List, Optional
 
 import pyarrow as pa
 
+from ..corpus.blocks import Block
+from ..corpus.readers import read_block
+from ..corpus.sources import ReadOptions
 from ..gpu import require_gpu
 from ..threads import set_compute_threads
 from .columns import ColumnSpec, annotate_table
-from .inputs import Block, ReadOptions, read_block
 from .model import load_pipeline
 from .pipe_batches import DEFAULT_BATCH_CHARS
 

@@ -6,11 +6,8 @@ from typing import Optional
 
 from spacy.language import Language
 
+from ..errors import ModelNotFoundError
 from .columns import ColumnSpec, spec_for_pipeline, spec_from_components
-
-
-class ModelNotFoundError(Exception):
-    """The --model cannot be found (exit code 2)."""
 
 
 def model_path(model: Optional[str]) -> Path:

@@ -5,68 +5,24 @@ pipeline travels through the object store, only Arrow tables.
 """
 import functools
 import logging
-import os
 import re
-from contextlib import contextmanager
 from typing import Any, Dict, Iterator, List, Optional
 
 import pyarrow as pa
 from ray.data import Datasource, ReadTask
 from ray.data.block import BlockMetadata
 
+from ..corpus.blocks import Block
+from ..corpus.readers import READ_SCHEMA, read_block
+from ..corpus.sources import ReadOptions
 from ..errors import GPUUnavailableError
 from .columns import ColumnSpec, annotate_table, spec_for_pipeline
-from .inputs import READ_SCHEMA, Block, ReadOptions, read_block
 from .pipe_batches import DEFAULT_BATCH_CHARS
 
 # Read tasks are light (a few ms of I/O per block). Reserving a whole CPU for
 # each would leave none for them once the actors hold the cores, and the run
 # hangs on a small machine: both take fractions.
 READ_TASK_CPUS = 0.05
-DEFAULT_OBJECT_STORE_BYTES = 512 * 1024 * 1024
-
-
-def quiet_ray_environment(*, local_cluster: bool) -> None:
-    """Ray's own noise off unless the user asked for it: usage stats, and
-    for a cluster this command starts, token authentication (Ray >= 2.5x
-    writes a token file to ~/.ray/auth_token on every new local cluster).
-    Variables the user set are kept."""
-    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
-    # Workers fork after the driver may have used a fast tokenizer.
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    if local_cluster:
-        os.environ.setdefault("RAY_AUTH_MODE", "disabled")
-
-
-@contextmanager
-def ray_session(
-    *, address: Optional[str], num_cpus: Optional[float] = None, object_store_memory: Optional[int] = None
-) -> Iterator[None]:
-    """Connect to `address`, or start a local Ray that is stopped on exit.
-    When Ray is already initialized in this process (tests), it is used and
-    left running."""
-    import ray
-
-    if ray.is_initialized():
-        yield
-        return
-    quiet_ray_environment(local_cluster=address is None)
-    kwargs: Dict[str, Any] = {
-        "include_dashboard": False,
-        "logging_level": logging.WARNING,
-        "log_to_driver": False,
-        "configure_logging": True,
-    }
-    if address is None:
-        kwargs["num_cpus"] = num_cpus
-        kwargs["object_store_memory"] = object_store_memory or DEFAULT_OBJECT_STORE_BYTES
-    else:
-        kwargs["address"] = address
-    ray.init(**kwargs)
-    try:
-        yield
-    finally:
-        ray.shutdown()
 
 
 def quiet_ray_data() -> None:

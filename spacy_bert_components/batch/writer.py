@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from .inputs import Block
+from ..corpus.blocks import Block
 
 TMP_PATTERN = re.compile(r"^\.part-[0-9a-f]{10}-\d{6}\.parquet\.tmp-\d+$")
 

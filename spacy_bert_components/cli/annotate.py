@@ -6,7 +6,8 @@ from typing import Optional, Tuple
 
 import click
 
-from .exit_codes import EXIT_ERRORS, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE
+from ..errors import EXIT_ERRORS
+from .failures import exit_on_error
 
 
 @click.command()
@@ -58,11 +59,8 @@ def annotate(
     failed (e.g. workers could not load the pipeline; finish it with
     --resume), 130 interrupted.
     """
-    from ..batch.inputs import UnreadableInputError
     from ..batch.manifest import read_manifest
-    from ..batch.model import ModelNotFoundError
-    from ..batch.runner import LostRowsError, RunSettings, UsageError, annotate_corpus
-    from ..errors import GPUUnavailableError
+    from ..batch.runner import RunSettings, annotate_corpus
 
     settings = RunSettings(
         text_column=text_column,
@@ -84,27 +82,15 @@ def annotate(
     def log(line: str) -> None:
         click.echo(f"annotate: {line}", err=True)
 
-    try:
-        summary = annotate_corpus(inputs, output, model=model, settings=settings, log=log)
-    except (UsageError, UnreadableInputError, ModelNotFoundError) as err:
-        click.echo(f"Error: {err}", err=True)
-        sys.exit(EXIT_USAGE)
-    except GPUUnavailableError as err:
+    resume = f"finish with --resume -o {output}"
+    with exit_on_error(
+        resume=resume,
+        interrupted=f"the blocks written so far are kept; {resume}",
         # A worker that found no GPU leaves a manifest: the run continues
         # with --resume once the GPU is fixed.
-        resume = f"; once fixed, finish with --resume -o {output}" if read_manifest(output) is not None else ""
-        click.echo(f"Error: {err}{resume}", err=True)
-        sys.exit(EXIT_USAGE)
-    except KeyboardInterrupt:
-        click.echo(f"Interrupted: the blocks written so far are kept; finish with --resume -o {output}", err=True)
-        sys.exit(EXIT_INTERRUPTED)
-    except LostRowsError as err:
-        click.echo(f"Error: {err}", err=True)
-        sys.exit(EXIT_FAILED)
-    except Exception as err:  # noqa: BLE001 - workers that cannot start, a full disk...
-        click.echo(f"Error: the run failed: {type(err).__name__}: {err}", err=True)
-        click.echo(f"Fix the cause and finish with --resume -o {output}", err=True)
-        sys.exit(EXIT_FAILED)
+        setup_left_a_run=lambda: read_manifest(output) is not None,
+    ):
+        summary = annotate_corpus(inputs, output, model=model, settings=settings, log=log)
     timing = summary.manifest.get("timing", {})
     words = timing.get("tokens_per_second")
     click.echo(

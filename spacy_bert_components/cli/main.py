@@ -46,13 +46,11 @@ def convert(
     FORMAT is one of the formats listed above; INPUT a file or folder of it;
     OUTPUT a .spacy file, or a folder for formats that write a train/dev split.
     """
-    from ..errors import ConversionError
+    from .failures import exit_on_error
 
     options = {"seed": seed, "dev_fraction": dev_fraction, "limit": limit}
-    try:
+    with exit_on_error():
         counts = run_converter(format, input_path, output_path, options)
-    except ConversionError as err:
-        raise click.ClickException(str(err)) from None
     for path, n_docs in counts.items():
         click.echo(f"{path}: {n_docs} docs")
 
@@ -97,12 +95,11 @@ def fill_assets_command(assets: tuple, local_copy: str) -> None:
     """The projects' data step: copy each ASSET (a path under assets/) from a
     local copy of the public data, or check that `spacy project assets`
     fetched them."""
-    from ..project_data import ProjectDataError, fill_assets
+    from ..project_data import fill_assets
+    from .failures import exit_on_error
 
-    try:
+    with exit_on_error():
         lines = fill_assets(list(assets), Path(local_copy) if local_copy else None)
-    except ProjectDataError as err:
-        raise click.ClickException(str(err)) from None
     for line in lines:
         click.echo(line)
 

@@ -1,14 +1,13 @@
 """`spacy-bert pretrain`: continue an encoder's masked-language-model
 training on unlabelled text. Click parses; the work is
 `pretrain.runner.pretrain_encoder`, imported inside so `--help` is instant."""
-import sys
 from pathlib import Path
 from typing import Optional, Tuple
 
 import click
 
 from ..pretrain import settings as defaults
-from .exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE
+from .failures import exit_on_error
 
 
 @click.command()
@@ -70,10 +69,8 @@ def pretrain(
     Exit codes: 0 done, 2 bad usage or unusable input, 3 the run failed
     (finish it with --resume), 130 interrupted (finish it with --resume).
     """
-    from ..batch.inputs import UnreadableInputError
-    from ..errors import EncoderNotFoundError
     from ..pretrain.runner import Placement, pretrain_encoder
-    from ..pretrain.settings import PretrainSettings, PretrainUsageError
+    from ..pretrain.settings import PretrainSettings
 
     settings = PretrainSettings(
         max_steps=max_steps,
@@ -98,20 +95,13 @@ def pretrain(
     def log(line: str) -> None:
         click.echo(f"pretrain: {line}", err=True)
 
-    try:
+    with exit_on_error(
+        resume=f"continue with --resume -o {output}",
+        interrupted=f"continue from the last checkpoint with --resume -o {output}",
+    ):
         metrics = pretrain_encoder(
             inputs, output, encoder=encoder, settings=settings, placement=placement, resume=resume, log=log
         )
-    except (PretrainUsageError, UnreadableInputError, EncoderNotFoundError) as err:
-        click.echo(f"Error: {err}", err=True)
-        sys.exit(EXIT_USAGE)
-    except KeyboardInterrupt:
-        click.echo(f"Interrupted: continue from the last checkpoint with --resume -o {output}", err=True)
-        sys.exit(EXIT_INTERRUPTED)
-    except Exception as err:  # noqa: BLE001 - workers that cannot start, a full disk...
-        click.echo(f"Error: the run failed: {type(err).__name__}: {err}", err=True)
-        click.echo(f"Fix the cause and continue with --resume -o {output}", err=True)
-        sys.exit(EXIT_FAILED)
     click.echo(
         f"{metrics['steps']} steps, {metrics['tokens_per_s']} tokens/s; held-out MLM loss "
         f"{metrics['heldout_mlm_loss_before']} -> {metrics['heldout_mlm_loss_after']}; encoder: {output}"

@@ -1,6 +1,6 @@
 """Inputs -> WordPiece sequences for masked-language-model training.
 
-The inputs are the batch runner's (`batch.inputs`): the same sources, the
+The inputs are read by `corpus`, as the batch runner reads them: the same sources, the
 same blocks, read one block at a time, so a corpus of any size streams. A row
 is held out for evaluation by a hash of its id, never by its position, so the
 held-out share is the same on every run, with any number of workers.
@@ -17,8 +17,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
-from ..batch.inputs import Block, Plan, ReadOptions, find_sources, plan_blocks, read_block
-from .settings import PretrainUsageError
+from ..corpus.blocks import Block, Plan, plan_blocks
+from ..corpus.readers import read_block
+from ..corpus.sources import ReadOptions, find_sources
+from ..errors import PretrainUsageError
 
 _HASH_SCALE = float(1 << 64)
 

@@ -16,7 +16,8 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 import torch
 from torch import nn
 
-from ..batch.inputs import Block, ReadOptions
+from ..corpus.blocks import Block
+from ..corpus.sources import ReadOptions
 from .checkpoints import (
     begin_checkpoint,
     finish_checkpoint,

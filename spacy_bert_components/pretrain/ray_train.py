@@ -9,10 +9,10 @@ from typing import Any, Callable, Dict, Optional
 
 import ray
 
-from ..batch.ray_runner import ray_session
+from ..errors import PretrainUsageError
+from ..ray_session import ray_session
 from .checkpoints import checkpoints_root
 from .loop import PretrainJob, Worker, run_pretraining
-from .settings import PretrainUsageError
 
 POLL_SECONDS = 0.5
 RAY_RUN_NAME = "ray"

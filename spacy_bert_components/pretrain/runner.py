@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Dict, Optional, Sequence
 
-from ..batch.inputs import ReadOptions
+from ..corpus.sources import ReadOptions
+from ..errors import PretrainUsageError
 from .checkpoints import last_checkpoint, read_state
 from .data import heldout_sequences, plan_inputs
 from .loop import METRICS_FILE, PretrainJob, Worker, run_pretraining
 from .progress import StepProgress
-from .settings import PretrainSettings, PretrainUsageError
+from .settings import PretrainSettings
 
 
 @dataclass

@@ -3,6 +3,8 @@ the Ray Train workers (they travel to the workers as a plain dict)."""
 from dataclasses import asdict, dataclass
 from typing import Any, Dict, Optional
 
+from ..errors import PretrainUsageError
+
 DEFAULT_MAX_STEPS = 1000
 DEFAULT_BATCH_SIZE = 32
 DEFAULT_SEQ_LEN = 128
@@ -17,11 +19,6 @@ DEFAULT_WEIGHT_DECAY = 0.01
 DEFAULT_GRAD_CLIP = 1.0
 DEFAULT_ROWS_PER_BLOCK = 1000
 PRECISIONS = ("fp32", "bf16")
-
-
-class PretrainUsageError(ValueError):
-    """Settings, inputs or an output folder that cannot work (exit code 2).
-    The message is one line and names the option or file to change."""
 
 
 @dataclass

@@ -13,8 +13,8 @@ from spacy_bert_components.batch.columns import (
     spec_from_components,
     worker_schema,
 )
-from spacy_bert_components.batch.inputs import READ_SCHEMA
 from spacy_bert_components.batch.model import spec_for_model
+from spacy_bert_components.corpus.readers import READ_SCHEMA
 
 ALL = ColumnSpec(ents=True, sentiment=True, srl=True, summary=True)
 

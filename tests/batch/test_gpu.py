@@ -11,12 +11,14 @@ import pytest
 import torch
 from click.testing import CliRunner
 
+from spacy_bert_components.batch.execute import gpu_workers
 from spacy_bert_components.batch.progress import Progress
-from spacy_bert_components.batch.ray_runner import Annotator, quiet_ray_environment, worker_gpu_problem
-from spacy_bert_components.batch.runner import RunSettings, UsageError, annotate_corpus, gpu_workers
+from spacy_bert_components.batch.ray_runner import Annotator, worker_gpu_problem
+from spacy_bert_components.batch.runner import RunSettings, annotate_corpus
 from spacy_bert_components.cli.main import cli
-from spacy_bert_components.errors import GPUUnavailableError
+from spacy_bert_components.errors import GPUUnavailableError, UsageError
 from spacy_bert_components.gpu import gpu_problem, require_gpu
+from spacy_bert_components.ray_session import quiet_ray_environment
 
 from .conftest import make_texts, write_jsonl
 
@@ -219,12 +221,12 @@ def test_ray_workers_hold_the_gpus_asked_for(logical_gpu_ray, gpu_inputs, tiny_p
     records.mkdir()
 
     class RecordsGPUs(Annotator):
-        def __init__(self, model, spec, gpus, batch_size, max_chars, threads=1):
+        def __init__(self, model, spec, gpus, batch_size, max_chars, threads=1, **settings):
             import os
 
             seen = {"gpu_ids": [str(i) for i in ray.get_gpu_ids()], "gpus": gpus, "threads": threads}
             (records / f"{os.getpid()}.json").write_text(json.dumps(seen))
-            super().__init__(model, spec, 0, batch_size, max_chars, threads)
+            super().__init__(model, spec, 0, batch_size, max_chars, threads, **settings)
 
     summary = annotate_corpus(
         gpu_inputs, tmp_path / "out", model=tiny_pipeline, settings=RunSettings(address=logical_gpu_ray, gpus_per_worker=2, rows_per_file=4),

@@ -11,8 +11,12 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from spacy_bert_components.batch.columns import ColumnSpec, annotate_table
-from spacy_bert_components.batch.inputs import READ_SCHEMA
-from spacy_bert_components.batch.pipe_batches import annotate_texts, char_capped_batches, is_out_of_memory
+from spacy_bert_components.batch.pipe_batches import (
+    annotate_texts,
+    char_capped_batches,
+    is_out_of_memory,
+)
+from spacy_bert_components.corpus.readers import READ_SCHEMA
 
 
 def read_rows(texts: List[str]) -> pa.Table:

@@ -11,9 +11,10 @@ import pytest
 from click.testing import CliRunner
 
 from spacy_bert_components.batch.progress import Progress
-from spacy_bert_components.batch.ray_runner import Annotator, quiet_ray_environment
+from spacy_bert_components.batch.ray_runner import Annotator
 from spacy_bert_components.batch.runner import RunSettings, annotate_corpus
 from spacy_bert_components.cli.main import cli
+from spacy_bert_components.ray_session import quiet_ray_environment
 
 from .conftest import make_texts, write_jsonl, write_parquet
 

@@ -10,11 +10,11 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from spacy_bert_components.batch.inputs import UnreadableInputError
 from spacy_bert_components.batch.model import ModelNotFoundError
 from spacy_bert_components.batch.progress import Progress
-from spacy_bert_components.batch.runner import RunSettings, UsageError, annotate_corpus
+from spacy_bert_components.batch.runner import RunSettings, annotate_corpus
 from spacy_bert_components.cli.main import cli
+from spacy_bert_components.errors import UnreadableInputError, UsageError
 
 from .conftest import make_texts, write_jsonl, write_parquet
 

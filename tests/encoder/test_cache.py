@@ -6,7 +6,6 @@ import shutil
 import numpy
 import pytest
 import spacy
-from click.testing import CliRunner
 
 from spacy_bert_components.encoder.cache import cache_folders, clear_cache, cache_root
 from spacy_bert_components.encoder.tiny_bert import build_tiny_bert
@@ -67,6 +66,7 @@ def test_a_second_run_reads_what_the_first_encoded(cache_dir, encoder):
 
 def test_a_changed_encoder_windowing_or_text_is_encoded_not_read_stale(cache_dir, encoder):
     nlp, cache = frozen_pipeline(encoder)
+    old = outputs(nlp, TEXTS[:1])[0]
     outputs(nlp, TEXTS)
     # Other windows: another namespace.
     _, cache_windows = frozen_pipeline(encoder, max_wordpieces=16)
@@ -86,6 +86,7 @@ def test_a_changed_encoder_windowing_or_text_is_encoded_not_read_stale(cache_dir
     assert cache_new.folder != cache.folder
     new = outputs(nlp_new, TEXTS[:1])[0]
     assert cache_new.misses == 1
+    assert not numpy.allclose(new.last_hidden_state, old.last_hidden_state, atol=1e-2)
     fresh = spacy.blank("en")
     fresh.add_pipe("sentencizer")
     model = {"@architectures": "spacy-bert-components.Encoder.v1", "name": encoder, "save_weights": True}

@@ -1,8 +1,14 @@
 """Inputs -> sequences: the held-out split is stable and disjoint, texts are
 packed, and a stream continued from its saved position gives what the
 uninterrupted stream gives."""
-from spacy_bert_components.batch.inputs import ReadOptions
-from spacy_bert_components.pretrain.data import StreamPosition, TrainStream, is_heldout, pack_texts, plan_inputs
+from spacy_bert_components.corpus.sources import ReadOptions
+from spacy_bert_components.pretrain.data import (
+    StreamPosition,
+    TrainStream,
+    is_heldout,
+    pack_texts,
+    plan_inputs,
+)
 
 from .conftest import write_jsonl
 

@@ -9,15 +9,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from spacy_bert_components.batch.inputs import (
-    ReadOptions,
-    UnreadableInputError,
-    find_sources,
-    plan_blocks,
-    read_block,
-)
+from spacy_bert_components.corpus.blocks import plan_blocks
+from spacy_bert_components.corpus.readers import read_block
+from spacy_bert_components.corpus.sources import ReadOptions, find_sources
+from spacy_bert_components.errors import UnreadableInputError
 
-from .conftest import make_texts, write_jsonl, write_parquet
+from ..batch.conftest import make_texts, write_jsonl, write_parquet
 
 OPTIONS = ReadOptions()
 
