@@ -10,7 +10,7 @@ from spacy_transformers.layers.trfs2arrays import trfs2arrays
 from thinc.api import Model, chain, reduce_mean
 from thinc.types import Floats2d, Ragged
 
-from .layer_mix import scalar_mix_trfs2arrays
+from ..layers.layer_mix import scalar_mix_trfs2arrays
 from .lora import DEFAULT_LORA_TARGETS
 from .listener import CheckedTransformerListener
 from .model import build_encoder_model

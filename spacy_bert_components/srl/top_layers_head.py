@@ -18,15 +18,14 @@ Per predicate this costs `top_layers / n_layers` of an encoder pass over the
 sentence: a head for the strongest config, not for the default pipeline's
 throughput budget. Same inputs and outputs as `SRLHead`.
 """
-from typing import Any, Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 import torch
 from thinc.api import Optimizer, PyTorchShim
 from torch import nn
 
 from ..batching import length_batches
-from ..encoder.resolve import resolve_encoder
-from ..training.optimizer import ScaledRate
+from ..layers.scaled_rate import ScaledRate
 from .pytorch_srl_model import PredicateHead, flat_positions, offset_ids
 
 # Predicate x token positions per group: the layers' [group, tokens, 4 x
@@ -34,18 +33,23 @@ from .pytorch_srl_model import PredicateHead, flat_positions, offset_ids
 GROUP_POSITIONS = 8192
 
 
-def encoder_config(encoder: str) -> Any:
-    """RETURNS (BertConfig): The named encoder's configuration (read from its
-    local directory: nothing is downloaded)."""
-    from transformers import AutoConfig
+def layer_config(encoder_config: Dict[str, Any]) -> Any:
+    """encoder_config (Dict[str, Any]): The encoder's Hugging Face
+        configuration, as `PretrainedConfig.to_dict()` gives it.
+    RETURNS (BertConfig): The configuration of the copied layers: the
+        encoder's, with PyTorch's fused attention (what the shared encoder
+        runs with).
+    """
+    from transformers import BertConfig
 
-    config = AutoConfig.from_pretrained(str(resolve_encoder(encoder)))
-    if config.model_type != "bert":
+    if encoder_config.get("model_type") != "bert":
         raise ValueError(
-            f"SRLTopLayersModel copies BERT layers, but the encoder {encoder!r} "
-            f"is a {config.model_type!r} model: use SRLBiLSTMModel.v1 with it."
+            "SRLTopLayersModel copies BERT layers, but the shared encoder is a "
+            f"{encoder_config.get('model_type')!r} model: use SRLConvModel.v1 "
+            "or SRLBiLSTMModel.v1 with it."
         )
-    return config
+    settings = {k: v for k, v in encoder_config.items() if k != "model_type"}
+    return BertConfig(**settings, attn_implementation="sdpa")
 
 
 class SRLTopLayersHead(PredicateHead):
@@ -58,22 +62,24 @@ class SRLTopLayersHead(PredicateHead):
         n_tags: int,
         n_senses: int,
         *,
-        encoder: str = "default",
+        encoder_config: Dict[str, Any],
         top_layers: int = 2,
         layers_lr_scale: float = 0.1,
         max_distance: int = 32,
         dropout: float = 0.1,
     ) -> None:
+        """encoder_config (Dict[str, Any]): The shared encoder's Hugging Face
+            configuration (`PretrainedConfig.to_dict()`), which the copied
+            layers share.
+        Other settings as in `SRLTopLayersModel.v1`."""
         from transformers.models.bert.modeling_bert import BertLayer
 
-        config = encoder_config(encoder)
+        config = layer_config(encoder_config)
         if not 1 <= top_layers <= config.num_hidden_layers:
             raise ValueError(
                 f"top_layers must be between 1 and the encoder's {config.num_hidden_layers} layers, not {top_layers}."
             )
-        config._attn_implementation = "sdpa"
         super().__init__(config.hidden_size, n_tags, n_senses, dropout)
-        self.encoder = encoder
         self.n_encoder_layers = config.num_hidden_layers
         self.layers_lr_scale = layers_lr_scale
         self.layers = nn.ModuleList(BertLayer(config) for _ in range(top_layers))
@@ -89,12 +95,12 @@ class SRLTopLayersHead(PredicateHead):
         )
         self.sense = nn.Linear(2 * hidden, max(n_senses, 1))
 
-    def copy_encoder_layers(self) -> None:
-        """Start the layers from the encoder's last `top_layers` layers."""
-        from transformers import AutoModel
+    def copy_encoder_layers(self, encoder: nn.Module) -> None:
+        """Start the layers from the encoder's last `top_layers` layers.
 
-        bert = AutoModel.from_pretrained(str(resolve_encoder(self.encoder)))
-        for mine, theirs in zip(self.layers, bert.encoder.layer[-len(self.layers) :]):
+        encoder (nn.Module): The shared encoder (a Hugging Face `BertModel`).
+        """
+        for mine, theirs in zip(self.layers, encoder.encoder.layer[-len(self.layers) :]):
             mine.load_state_dict(theirs.state_dict())
 
     def forward(
@@ -142,5 +148,10 @@ class LayerRateShim(PyTorchShim):
     layers are fine-tuned at a small fraction of the rate a fresh head
     needs (as the encoder is, `encoder_lr_scale`)."""
 
+    @property
+    def head(self) -> "SRLTopLayersHead":
+        """RETURNS (SRLTopLayersHead): The PyTorch head this shim runs."""
+        return self._model
+
     def finish_update(self, optimizer: Optimizer) -> None:
-        super().finish_update(ScaledRate(optimizer, float(self._model.layers_lr_scale), prefix="layers."))
+        super().finish_update(ScaledRate(optimizer, float(self.head.layers_lr_scale), prefix="layers."))
