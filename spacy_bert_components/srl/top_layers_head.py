@@ -26,7 +26,7 @@ from torch import nn
 
 from ..batching import length_batches
 from ..layers.scaled_rate import ScaledRate
-from .pytorch_srl_model import PredicateHead, flat_positions, offset_ids
+from .pytorch_srl_model import PredicateHead, offset_ids
 
 # Predicate x token positions per group: the layers' [group, tokens, 4 x
 # hidden] intermediate stays within a few tens of MB.
@@ -103,23 +103,21 @@ class SRLTopLayersHead(PredicateHead):
         for mine, theirs in zip(self.layers, encoder.encoder.layer[-len(self.layers) :]):
             mine.load_state_dict(theirs.state_dict())
 
-    def forward(
+    def label_frames(
         self,
         X: torch.Tensor,
+        flat: torch.Tensor,
+        mask: torch.Tensor,
         lengths: torch.Tensor,
-        pred_sent: Optional[torch.Tensor],
-        pred_pos: Optional[torch.Tensor],
-        threshold: float = 0.0,
-    ) -> Tuple[torch.Tensor, ...]:
-        """See `SRLHead.forward`: the same arguments and results."""
+        pred_sent: torch.Tensor,
+        pred_pos: torch.Tensor,
+        Xv: torch.Tensor,
+    ) -> Tuple[torch.Tensor, torch.Tensor]:
+        """The copied encoder layers over each predicate's marked sentence; see `PredicateHead.label_frames`."""
+        # The layers read the mix as it is (X): the normalization of `flat`
+        # is not what they were trained on.
         L = X.shape[1]
-        # The layers read the mix as it is: the normalization `find_predicates`
-        # applies for the other parts is not what they were trained on.
-        flat, mask, pred_logits, pred_sent, pred_pos = self.find_predicates(X, lengths, pred_sent, pred_pos, threshold)
         P = pred_sent.shape[0]
-        if P == 0:
-            return self.no_frames(pred_logits, pred_sent, pred_pos)
-        Xv = flat[flat_positions(lengths, pred_sent, pred_pos)]  # [P, H]
         roles = X.new_empty((P, L, self.n_tags + 1))
         at_predicate = X.new_zeros((P, X.shape[-1]))
         frame_lengths = lengths[pred_sent]
@@ -138,8 +136,7 @@ class SRLTopLayersHead(PredicateHead):
             h = self.dropout(h)
             roles[group, :Lg] = self.tagger(h)
             at_predicate[group] = h[at, positions]
-        features = torch.cat([at_predicate, Xv], dim=-1)
-        return pred_logits, roles, self.classify_senses(features), pred_sent, pred_pos, features, *self.sense_parameters()
+        return roles, at_predicate
 
 
 class LayerRateShim(PyTorchShim):
