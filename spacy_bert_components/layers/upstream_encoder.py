@@ -21,7 +21,9 @@ def find_encoder(tok2vec: Model, nlp: Optional[Language]) -> Any:
         if isinstance(node, TransformerModel):
             return _initialized(node, "the component's own encoder")
         if isinstance(node, TransformerListener):
-            pipes = nlp.pipeline if nlp is not None else []
+            # All components: a frozen transformer is disabled while the
+            # others are initialized.
+            pipes = nlp.components if nlp is not None else []
             for name, pipe in pipes:
                 if isinstance(pipe, Transformer) and any(node is listener for listener in pipe.listeners):
                     return _initialized(pipe.model, f"the transformer component {name!r}")

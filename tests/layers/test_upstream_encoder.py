@@ -36,3 +36,14 @@ def test_srl_top_layers_head_needs_the_encoder_config():
     model = registry.resolve({"m": {"@architectures": "spacy-bert-components.SRLTopLayersModel.v1", "tok2vec": listener_config(mix_layers=True)}})["m"]
     with pytest.raises(ValueError, match="encoder_config"):
         build_srl_head(model, 3, 1)
+
+
+def test_find_encoder_of_a_listener_on_a_disabled_transformer(tiny_bert):
+    """`spacy train` disables frozen components while it initializes the others."""
+    nlp = blank_with_encoder(tiny_bert)
+    sentiment = nlp.add_pipe("bert_sentiment", name="sentiment", config={"model": {"tok2vec": listener_config()}})
+    for label in ("negative", "positive"):
+        sentiment.add_label(label)
+    nlp.initialize()
+    with nlp.select_pipes(disable=["transformer"]):
+        assert find_encoder(sentiment.model, nlp) is nlp.get_pipe("transformer").model.transformer

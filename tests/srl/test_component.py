@@ -354,7 +354,6 @@ def _top_layers_pipeline(tiny_bert: str):
     config = {
         "model": {
             "@architectures": "spacy-bert-components.SRLTopLayersModel.v1",
-            "encoder": tiny_bert,
             "top_layers": 1,
             "tok2vec": listener_config(mix_layers=True),
         }
