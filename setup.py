@@ -28,6 +28,8 @@ INSTALL_REQUIRES = [
 
 # Entry points, one block per subpackage, merged below. spaCy finds every
 # factory, architecture, scorer and reader through these: no `--code` needed.
+# tests/test_registry.py checks them against the registrations in the code,
+# both ways: a name registered in code needs its line here.
 ENCODER_ENTRY_POINTS = {
     "spacy_architectures": [
         "spacy-bert-components.Encoder.v1 = spacy_bert_components.encoder.architectures:build_encoder_v1",
@@ -74,6 +76,7 @@ SRL_ENTRY_POINTS = {
     "spacy_architectures": [
         "spacy-bert-components.SRLBiLSTMModel.v1 = spacy_bert_components.srl.model:build_srl_bilstm_model",
         "spacy-bert-components.SRLConvModel.v1 = spacy_bert_components.srl.model:build_srl_conv_model",
+        "spacy-bert-components.SRLTopLayersModel.v1 = spacy_bert_components.srl.model:build_srl_top_layers_model",
         "spacy-bert-components.SRLModel.v1 = spacy_bert_components.srl.model:build_srl_bilstm_model",
         "spacy-bert-components.SRLModel.v3 = spacy_bert_components.srl.model:build_srl_conv_model",
     ],

@@ -1,10 +1,11 @@
 """A `TransformerListener` that fails clearly when nothing feeds it."""
-from typing import List
+from typing import Any, Callable, List
 
 from spacy.tokens import Doc
 from spacy_transformers.layers.listener import TransformerListener
 from spacy_transformers.layers.listener import forward as listener_forward
 
+from .._compat import init_transformer_listener
 from ..errors import MissingUpstreamError
 
 
@@ -17,8 +18,21 @@ class CheckedTransformerListener(TransformerListener):
     """
 
     def __init__(self, upstream_name: str) -> None:
-        super().__init__(upstream_name)
-        self._func = _checked_forward  # type: ignore[assignment]
+        init_transformer_listener(self, upstream_name, _checked_forward)
+        # Whether the upstream transformer has handed over a batch that is
+        # not yet backpropagated: set by `receive`, the transformer's call.
+        self.holds_batch = False
+
+    def receive(self, batch_id: int, outputs: Any, backprop: Callable) -> None:
+        """Take the upstream transformer's output for a batch (called by the
+        transformer component during its update)."""
+        super().receive(batch_id, outputs, backprop)
+        self.holds_batch = True
+
+    def backprop_and_clear(self, *args: Any, **kwargs: Any) -> Any:
+        """Backpropagate the batch received and forget it."""
+        self.holds_batch = False
+        return super().backprop_and_clear(*args, **kwargs)
 
 
 def _checked_forward(model: CheckedTransformerListener, docs: List[Doc], is_train: bool):
@@ -26,7 +40,7 @@ def _checked_forward(model: CheckedTransformerListener, docs: List[Doc], is_trai
     # initialized (`Transformer.find_listeners`); a listener without one has
     # no upstream, and spacy-transformers would fail with a bare dimension
     # error (prediction) or E203 (training).
-    fed_by_upstream = is_train and model._batch_id is not None
+    fed_by_upstream = is_train and model.holds_batch
     if not fed_by_upstream and not model.has_dim("nO"):
         raise MissingUpstreamError(
             "A component listens for a shared transformer "

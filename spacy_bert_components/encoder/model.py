@@ -18,7 +18,7 @@ from typing import Any, Callable, Dict, List, Optional
 
 import srsly
 from spacy.tokens import Doc
-from spacy_transformers.data_classes import FullTransformerBatch, TransformerData
+from spacy_transformers.data_classes import FullTransformerBatch, HFObjects, TransformerData
 from spacy_transformers.layers.hf_shim import HFShim
 from spacy_transformers.layers.transformer_model import TransformerModel
 from spacy_transformers.layers.transformer_model import forward as trf_forward
@@ -26,8 +26,9 @@ from spacy_transformers.layers.transformer_model import init as trf_init
 from spacy_transformers.span_getters import configure_strided_spans
 from thinc.api import Model, Optimizer
 
+from .._compat import init_transformer_model
 from ..errors import EncoderNotFoundError
-from ..training.optimizer import ScaledRate
+from ..layers.scaled_rate import ScaledRate
 from .cache import EncoderOutputCache, open_output_cache, split_cached
 from .lora import LoRALinear, add_lora, lora_state_dict, merged_state_dict
 from .precision import check_precision, resolve_precision
@@ -59,16 +60,24 @@ class BertEncoderModel(TransformerModel):
         lora: Optional[Dict[str, Any]] = None,
         precision: str = "fp32",
     ) -> None:
-        super().__init__(
-            name,
-            get_spans,
-            dict(tokenizer_config),
-            dict(transformer_config),
-            mixed_precision,
-            dict(grad_scaler_config),
+        shim = EncoderHFShim(
+            HFObjects(None, None, None, dict(tokenizer_config), dict(transformer_config)),
+            encoder_name=name,
+            save_weights=save_weights,
+            precision=precision,
+            mixed_precision=mixed_precision,
+            grad_scaler_config=dict(grad_scaler_config),
         )
-        self.init = _resolving_init  # type: ignore[assignment]
-        self._func = _caching_forward  # type: ignore[assignment]
+        init_transformer_model(
+            self,
+            forward=_caching_forward,
+            init=_resolving_init,
+            shim=shim,
+            name=name,
+            get_spans=get_spans,
+            tokenizer_config=dict(tokenizer_config),
+            transformer_config=dict(transformer_config),
+        )
         self.attrs["encoder_name"] = name
         self.attrs["save_weights"] = save_weights
         self.attrs["lora"] = dict(lora) if lora else None
@@ -78,15 +87,6 @@ class BertEncoderModel(TransformerModel):
         # tokenizer: a span getter that counts wordpieces needs it by then.
         # (A partial of module-level functions: pipelines are pickled.)
         self.attrs["set_transformer"] = functools.partial(_set_transformer_and_bind, self.attrs["set_transformer"])
-        shim = self.layers[0].shims[0]
-        # HFWrapper builds a plain HFShim; swapping its class is the one hook
-        # that changes serialization without copying HFWrapper.
-        shim.__class__ = EncoderHFShim
-        shim.encoder_name = name
-        shim.save_weights = save_weights
-        # On the shim, not in attrs: attrs are saved with the weights, and a
-        # loaded pipeline's precision is what its config says now.
-        shim.precision = check_precision(precision)
 
 
 def _set_transformer_and_bind(set_transformer: Callable, model: Model, hf_model: Any) -> None:
@@ -183,12 +183,33 @@ class EncoderHFShim(HFShim):
     the adapter weights; loading reads the rest from the installed encoder.
     """
 
-    encoder_name: str = "default"
-    save_weights: bool = True
-    precision: str = "fp32"
-    # (precision, module) for prediction; dropped whenever the weights
-    # change (an update, loading, moving to another device).
-    _inference: Optional[tuple] = None
+    def __init__(
+        self,
+        hf_model: HFObjects,
+        *,
+        encoder_name: str,
+        save_weights: bool,
+        precision: str,
+        mixed_precision: bool = False,
+        grad_scaler_config: dict = {},
+    ) -> None:
+        """hf_model (HFObjects): The (not yet loaded) tokenizer and transformer.
+        encoder_name (str): The encoder's name, as the config gives it.
+        save_weights (bool): False saves a reference instead of the weights.
+        precision (str): Of the prediction pass ("fp32", "bf16" or "auto");
+            on the shim, not in the model's attrs: attrs are saved with the
+            weights, and a loaded pipeline's precision is what its config
+            says now.
+        mixed_precision (bool): Half-precision ops on GPU.
+        grad_scaler_config (dict): Gradient scaling for mixed precision.
+        """
+        super().__init__(hf_model, mixed_precision=mixed_precision, grad_scaler_config=dict(grad_scaler_config))
+        self.encoder_name = encoder_name
+        self.save_weights = save_weights
+        self.precision = check_precision(precision)
+        # (precision, module) for prediction; dropped whenever the weights
+        # change (an update, loading, moving to another device).
+        self._inference: Optional[tuple] = None
 
     def inference_model(self) -> Any:
         """RETURNS (Any): The torch module for prediction at `self.precision`."""
@@ -208,7 +229,7 @@ class EncoderHFShim(HFShim):
 
     def finish_update(self, optimizer: Optimizer) -> None:
         """PyTorchShim.finish_update, with the optimizer's `encoder_lr_scale`
-        (see `training/optimizer.py`) as the learning-rate factor of every
+        (see `training/optimizer.py`; `layers/scaled_rate.py`) as the learning-rate factor of every
         encoder weight; 1.0 for a plain thinc optimizer."""
         self._inference = None
         lr_scale = float(getattr(optimizer, "encoder_lr_scale", 1.0))

@@ -21,7 +21,8 @@ from ..torch_gemm import use_torch_gemm
 from .decode import best_paths, path_spans, segment_argmax, trim_edges
 from .frames import DEFAULT_SPANS_KEY, FrameData, install_extensions, read_frames, write_frames
 from .loss import aligned_gold, srl_loss
-from .model import SRLScores, build_srl_head
+from ..layers.upstream_encoder import find_encoder
+from .model import SRLScores, build_srl_head, copies_encoder_layers, copy_encoder_layers
 from .predicates import is_auxiliary
 from .rolesets import RolesetIndex
 from .scorer import score_srl
@@ -143,7 +144,7 @@ class SemanticRoleLabeler(TrainablePipe):
 
     def _build_head(self) -> None:
         self._index = None
-        build_srl_head(self.model, self.index.n_tags, len(self.cfg["rolesets"]))
+        build_srl_head(self.model, self.index.n_tags, len(self.cfg["rolesets"]), self.cfg.get("encoder_config"))
 
     def _require_initialized(self) -> None:
         if not self.cfg["roles"]:
@@ -320,9 +321,17 @@ class SemanticRoleLabeler(TrainablePipe):
                 "the initialization examples: convert the data with `spacy-bert "
                 "convert up-conllu` or set [components.srl] spans_key."
             )
+        encoder = None
+        if copies_encoder_layers(self.model):
+            # Saved in cfg: a loaded pipeline builds the head before any
+            # encoder is loaded.
+            encoder = find_encoder(self.model.get_ref("tok2vec"), nlp)
+            self.cfg["encoder_config"] = encoder.config.to_dict()
         self._build_head()
         docs = [eg.predicted for eg in islice(get_examples(), 10)]
         self.model.initialize(X=(docs, None))
+        if encoder is not None:
+            copy_encoder_layers(self.model, encoder)
 
     # ----------------------------------------------------------- serialization
     # The head's size depends on the labels: build it from cfg before the

@@ -25,7 +25,7 @@ import torch
 from torch import nn
 
 from ..batching import length_batches
-from .pytorch_srl_model import PredicateHead, flat_positions, offset_ids, padded_rows, scatter, with_zero_row
+from .pytorch_srl_model import PredicateHead, offset_ids, padded_rows, scatter, with_zero_row
 
 # Predicate x token positions per group: the [group, tokens, hidden] tensors
 # stay within a few MB.
@@ -57,8 +57,8 @@ class SRLConvHead(PredicateHead):
             nn.Conv1d(hidden, hidden, 2 * conv_window + 1, padding=conv_window * 2**i, dilation=2**i)
             for i in range(conv_depth)
         )
-        # v3: a token far from its predicate still sees whether a verb, a
-        # comma or a relative pronoun separates them.
+        # A token far from its predicate still sees whether a verb, a comma
+        # or a relative pronoun separates them.
         self.between_width = between_width
         if between_width:
             self.between_in = nn.Linear(hidden, between_width)
@@ -67,21 +67,19 @@ class SRLConvHead(PredicateHead):
         self.tagger = nn.Linear(hidden, n_tags + 1)
         self.sense = nn.Linear(2 * hidden, max(n_senses, 1))
 
-    def forward(
+    def label_frames(
         self,
         X: torch.Tensor,
+        flat: torch.Tensor,
+        mask: torch.Tensor,
         lengths: torch.Tensor,
-        pred_sent: Optional[torch.Tensor],
-        pred_pos: Optional[torch.Tensor],
-        threshold: float = 0.0,
-    ) -> Tuple[torch.Tensor, ...]:
-        """See `SRLHead.forward`: the same arguments and results."""
+        pred_sent: torch.Tensor,
+        pred_pos: torch.Tensor,
+        Xv: torch.Tensor,
+    ) -> Tuple[torch.Tensor, torch.Tensor]:
+        """Residual convolutions over each predicate's tokens; see `PredicateHead.label_frames`."""
         L = X.shape[1]
-        flat, mask, pred_logits, pred_sent, pred_pos = self.find_predicates(X, lengths, pred_sent, pred_pos, threshold)
         P = pred_sent.shape[0]
-        if P == 0:
-            return self.no_frames(pred_logits, pred_sent, pred_pos)
-        Xv = flat[flat_positions(lengths, pred_sent, pred_pos)]  # [P, H]
         # Per-token parts on the real tokens, per-predicate parts, each once.
         # The groups below gather token rows straight from the flat parts
         # (padding reads an appended zero row): no padded copy is built.
@@ -97,8 +95,8 @@ class SRLConvHead(PredicateHead):
         at_predicate = flat.new_zeros((P, flat.shape[-1]))
         # The per-(predicate, token) part runs on predicates grouped by
         # sentence length, each group padded to its own longest sentence:
-        # padding every predicate to the batch's longest sentence made 80%
-        # of this work padding on ordinary text.
+        # on ordinary text most positions padded to the batch's longest
+        # sentence would be padding.
         frame_lengths = lengths[pred_sent]
         groups = length_batches(frame_lengths.cpu().numpy(), max_positions=GROUP_POSITIONS, max_padding=0.2)
         for rows in groups:
@@ -121,8 +119,7 @@ class SRLConvHead(PredicateHead):
             h = self.dropout(h.transpose(1, 2))  # [G, Lg, H]
             roles[group, :Lg] = self.tagger(h)
             at_predicate[group] = h[torch.arange(group.numel(), device=X.device), positions]
-        features = torch.cat([at_predicate, Xv], dim=-1)
-        return pred_logits, roles, self.classify_senses(features), pred_sent, pred_pos, features, *self.sense_parameters()
+        return roles, at_predicate
 
     def _between_prefix(self, flat: torch.Tensor, mask: torch.Tensor) -> Optional[torch.Tensor]:
         """RETURNS (Optional[Tensor[B, L + 1, W]]): Prefix sums of the between

@@ -6,7 +6,7 @@ finds them) or, per doc, the token indices of the gold predicates (training:
 the role tagger is taught on gold predicates). Output: `SRLScores`.
 """
 from dataclasses import dataclass
-from typing import Any, Callable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy
 import torch
@@ -15,7 +15,8 @@ from spacy.util import registry
 from thinc.api import ArgsKwargs, Linear, Model, PyTorchWrapper_v2, noop, torch2xp, xp2torch
 from thinc.types import Floats2d
 
-from ..encoder.layer_mix import is_layer_mix, start_mix_on
+from .._compat import pytorch_wrapper
+from ..layers.layer_mix import is_layer_mix, start_mix_on
 from ..layers.sentences import sentence_bounds
 from .conv_head import SRLConvHead
 from .pytorch_srl_model import SRLHead
@@ -133,11 +134,16 @@ def build_srl_top_layers_model(
     predicate marked (`top_layers_head.py`). Several times the light head's
     cost per predicate; the strongest head on a frozen shared encoder.
 
+    The copied layers come from the encoder that `tok2vec` reads (the
+    pipeline's shared transformer, found when the component is initialized;
+    see `copy_encoder_layers`); their configuration is saved in the
+    component's cfg, so a saved pipeline builds its head without it.
+
     tok2vec (Model[List[Doc], List[Floats2d]]): A layer-mixing listener on the
         shared (frozen) transformer; its mix starts on the hidden state the
         copied layers read.
-    encoder (str): The encoder whose layers are copied: the shared
-        transformer's `name` ("default": the packaged all-MiniLM-L6-v2).
+    encoder (str): Not read: the layers are the shared transformer's. Kept
+        so that configs which name the encoder here load.
     top_layers (int): How many of the encoder's last layers run per predicate.
     layers_lr_scale (float): The copied layers' learning rate, as a share of
         the head's.
@@ -148,10 +154,17 @@ def build_srl_top_layers_model(
     # No projection: the layers read the encoder's own width.
     model = _srl_model(tok2vec, noop())
     model.attrs["head_settings"] = dict(
-        kind="top_layers", encoder=encoder, top_layers=top_layers, layers_lr_scale=layers_lr_scale,
+        kind="top_layers", top_layers=top_layers, layers_lr_scale=layers_lr_scale,
         max_distance=max_distance, dropout=dropout,
     )
     return model
+
+
+def copies_encoder_layers(model: Model) -> bool:
+    """RETURNS (bool): Whether the SRL model's head copies encoder layers
+    (`SRLTopLayersModel.v1`): it needs the encoder's configuration to be
+    built and the encoder's weights to start from."""
+    return model.attrs["head_settings"].get("kind") == "top_layers"
 
 
 def _srl_model(tok2vec: Model[List[Doc], List[Floats2d]], proj: Model) -> Model[SRLInput, SRLScores]:
@@ -167,24 +180,39 @@ def _srl_model(tok2vec: Model[List[Doc], List[Floats2d]], proj: Model) -> Model[
     )
 
 
-def build_srl_head(model: Model, n_tags: int, n_senses: int) -> None:
+def build_srl_head(model: Model, n_tags: int, n_senses: int, encoder_config: Optional[Dict[str, Any]] = None) -> None:
     """Build (or rebuild) the PyTorch head of an SRL model for the given
     numbers of BIO tags and rolesets. Called when labels are known: in
-    `initialize`, and before weights are loaded."""
+    `initialize`, and before weights are loaded.
+
+    model (Model): The SRL model.
+    n_tags (int): BIO tags.
+    n_senses (int): Rolesets.
+    encoder_config (Optional[Dict[str, Any]]): The shared encoder's Hugging
+        Face configuration; needed by the head that copies encoder layers.
+    """
     if list(model.attrs["head_sizes"] or []) == [n_tags, n_senses]:
         return
     settings = dict(model.attrs["head_settings"])
     hidden = settings.pop("hidden", None)  # the top-layers head takes the encoder's
     head_class = HEAD_CLASSES[settings.pop("kind", "lstm")]
-    head = PyTorchWrapper_v2(
-        head_class(hidden, n_tags, n_senses, **settings),
-        convert_inputs=_convert_inputs,
-        convert_outputs=_convert_outputs,
-    )
     if head_class is SRLTopLayersHead:
-        # PyTorchWrapper builds a plain shim; its class is the hook for the
-        # copied layers' own rate (as EncoderHFShim does for the encoder).
-        head.shims[0].__class__ = LayerRateShim
+        if encoder_config is None:
+            raise ValueError(
+                "The bert_srl head SRLTopLayersModel.v1 copies the shared "
+                "encoder's layers and needs its configuration, which the "
+                "component keeps in its cfg (`encoder_config`) from "
+                "nlp.initialize() on: initialize (or train) the pipeline again."
+            )
+        # Its own shim: the copied layers learn at their own rate.
+        shim = LayerRateShim(head_class(hidden, n_tags, n_senses, encoder_config=encoder_config, **settings))
+        head = pytorch_wrapper(shim, convert_inputs=_convert_inputs, convert_outputs=_convert_outputs)
+    else:
+        head = PyTorchWrapper_v2(
+            head_class(hidden, n_tags, n_senses, **settings),
+            convert_inputs=_convert_inputs,
+            convert_outputs=_convert_outputs,
+        )
     model.replace_node(model.layers[2], head)
     model.attrs["head_sizes"] = [n_tags, n_senses]
 
@@ -200,16 +228,24 @@ def init(model: Model, X: Optional[SRLInput] = None, Y: Any = None) -> None:
     vectors = [v for v in tok2vec.predict(docs) if v.shape[0] and v.shape[1]]
     if vectors:
         proj.initialize(X=model.ops.xp.concatenate(vectors))
-    head_module = model.layers[2].shims[0]._model if model.layers[2].shims else None
-    if isinstance(head_module, SRLTopLayersHead):
-        head_module.copy_encoder_layers()
-        mix = tok2vec.layers[-1]
-        if is_layer_mix(mix):
-            # Mostly the hidden state the copied layers read in the encoder
-            # (the embeddings, then each layer's output), so that they start
-            # on the input they were trained on.
-            n_states = head_module.n_encoder_layers + 1
-            start_mix_on(mix, n_states, n_states - 1 - len(head_module.layers))
+
+
+def copy_encoder_layers(model: Model, encoder: Any) -> None:
+    """Start an initialized `SRLTopLayersModel.v1` from the encoder: its
+    copied layers from the encoder's last layers, and a layer-mixing
+    `tok2vec` mostly on the hidden state those layers read in the encoder
+    (the embeddings, then each layer's output), so that they start on the
+    input they were trained on.
+
+    model (Model): The SRL model, its head built (`build_srl_head`).
+    encoder (Any): The shared encoder's torch module (a `BertModel`).
+    """
+    head = _require_head(model).shims[0].head
+    head.copy_encoder_layers(encoder)
+    mix = model.get_ref("tok2vec").layers[-1]
+    if is_layer_mix(mix):
+        n_states = head.n_encoder_layers + 1
+        start_mix_on(mix, n_states, n_states - 1 - len(head.layers))
 
 
 def _require_head(model: Model) -> Model:

@@ -54,8 +54,9 @@ def offset_ids(length: int, positions: torch.Tensor, max_distance: int) -> torch
 
 class PredicateHead(nn.Module):
     """What every SRL head shares: normalized token vectors, the predicate
-    identifier, and the result for a batch without predicates. Subclasses
-    label the frames (`SRLHead` here, `conv_head.SRLConvHead`)."""
+    identifier, the roleset classifier and the forward pass around them.
+    Subclasses label each predicate's frame (`label_frames`: `SRLHead` here,
+    `conv_head.SRLConvHead`, `top_layers_head.SRLTopLayersHead`)."""
 
     def __init__(self, hidden: int, n_tags: int, n_senses: int, dropout: float) -> None:
         super().__init__()
@@ -66,6 +67,55 @@ class PredicateHead(nn.Module):
         self.predicate_scorer = nn.Sequential(
             nn.Linear(hidden, hidden), nn.ReLU(), nn.Dropout(dropout), nn.Linear(hidden, 1)
         )
+
+    def forward(
+        self,
+        X: torch.Tensor,
+        lengths: torch.Tensor,
+        pred_sent: Optional[torch.Tensor],
+        pred_pos: Optional[torch.Tensor],
+        threshold: float = 0.0,
+    ) -> Tuple[torch.Tensor, ...]:
+        """X (Tensor[B, L, H]): Sentence token vectors, padded.
+        lengths (Tensor[B]): Sentence lengths.
+        pred_sent, pred_pos (Optional[Tensor[P]]): Predicates (sentence, position)
+            to label; None: use those the identifier finds (logit > threshold).
+        RETURNS: predicate logits [B, L], role+head scores [P, L, n_tags + 1],
+            sense logits [P, n_senses] (in training; [P, 0] in prediction),
+            pred_sent [P], pred_pos [P], the sense layer's input [P, F], and
+            the sense layer's weight and bias (`sense_parameters`).
+        """
+        flat, mask, pred_logits, pred_sent, pred_pos = self.find_predicates(X, lengths, pred_sent, pred_pos, threshold)
+        if pred_sent.shape[0] == 0:
+            return self.no_frames(pred_logits, pred_sent, pred_pos)
+        Xv = flat[flat_positions(lengths, pred_sent, pred_pos)]  # [P, H]
+        roles, at_predicate = self.label_frames(X, flat, mask, lengths, pred_sent, pred_pos, Xv)
+        features = torch.cat([at_predicate, Xv], dim=-1)
+        return pred_logits, roles, self.classify_senses(features), pred_sent, pred_pos, features, *self.sense_parameters()
+
+    def label_frames(
+        self,
+        X: torch.Tensor,
+        flat: torch.Tensor,
+        mask: torch.Tensor,
+        lengths: torch.Tensor,
+        pred_sent: torch.Tensor,
+        pred_pos: torch.Tensor,
+        Xv: torch.Tensor,
+    ) -> Tuple[torch.Tensor, torch.Tensor]:
+        """Label the frame of each predicate (at least one).
+
+        X (Tensor[B, L, H]): The input token vectors, padded.
+        flat (Tensor[N, H]): The normalized vectors of the real tokens.
+        mask (Tensor[B, L]): The real tokens.
+        lengths (Tensor[B]): Sentence lengths.
+        pred_sent, pred_pos (Tensor[P]): The predicates (sentence, position).
+        Xv (Tensor[P, H]): The predicates' normalized vectors.
+        RETURNS: role+head scores [P, L, n_tags + 1] (only each frame's own
+            sentence is read), and each predicate's own vector in the
+            frame [P, F - H], the roleset classifier's input beside `Xv`.
+        """
+        raise NotImplementedError
 
     def find_predicates(
         self,
@@ -111,7 +161,7 @@ class PredicateHead(nn.Module):
         loss needs all of them; empty [P, 0] in prediction, where the
         component scores only the few rolesets seen with each predicate's
         word (`sense_features` and the `sense` layer's weights): with
-        thousands of rolesets the full product was a fifth of the head."""
+        thousands of rolesets the full product is a fifth of the head's time."""
         if not self.training:
             return features.new_zeros((features.shape[0], 0))
         return self.sense(features)[:, : self.n_senses]
@@ -169,29 +219,20 @@ class SRLHead(PredicateHead):
             + distance_rows[distance_ids]
         )
 
-    def forward(
+    def label_frames(
         self,
         X: torch.Tensor,
+        flat: torch.Tensor,
+        mask: torch.Tensor,
         lengths: torch.Tensor,
-        pred_sent: Optional[torch.Tensor],
-        pred_pos: Optional[torch.Tensor],
-        threshold: float = 0.0,
-    ) -> Tuple[torch.Tensor, ...]:
-        """X (Tensor[B, L, H]): Sentence token vectors, padded.
-        lengths (Tensor[B]): Sentence lengths.
-        pred_sent, pred_pos (Optional[Tensor[P]]): Predicates (sentence, position)
-            to label; None: use those the identifier finds (logit > threshold).
-        RETURNS: predicate logits [B, L], role+head scores [P, L, n_tags + 1],
-            sense logits [P, n_senses] (in training; [P, 0] in prediction),
-            pred_sent [P], pred_pos [P], and the sense layer's input [P, F].
-        """
+        pred_sent: torch.Tensor,
+        pred_pos: torch.Tensor,
+        Xv: torch.Tensor,
+    ) -> Tuple[torch.Tensor, torch.Tensor]:
+        """A BiLSTM over each predicate's tokens; see `PredicateHead.label_frames`."""
         L = X.shape[1]
-        flat, mask, pred_logits, pred_sent, pred_pos = self.find_predicates(X, lengths, pred_sent, pred_pos, threshold)
         P = pred_sent.shape[0]
-        if P == 0:
-            return self.no_frames(pred_logits, pred_sent, pred_pos)
         X = scatter(flat, mask)
-        Xv = X[pred_sent, pred_pos]  # [P, H]
         offsets = torch.arange(L, device=X.device)[None, :] - pred_pos[:, None]
         h = torch.relu(self._frame_input(X, Xv, pred_sent, offsets))
         frame_lengths = lengths[pred_sent].cpu()
@@ -199,7 +240,4 @@ class SRLHead(PredicateHead):
         out, _ = self.lstm(packed)
         out, _ = pad_packed_sequence(out, batch_first=True, total_length=L)
         out = self.dropout(out)
-        roles = self.tagger(out)
-        at_predicate = out[torch.arange(P, device=X.device), pred_pos]
-        features = torch.cat([at_predicate, Xv], dim=-1)
-        return pred_logits, roles, self.classify_senses(features), pred_sent, pred_pos, features, *self.sense_parameters()
+        return self.tagger(out), out[torch.arange(P, device=X.device), pred_pos]

@@ -18,34 +18,38 @@ Per predicate this costs `top_layers / n_layers` of an encoder pass over the
 sentence: a head for the strongest config, not for the default pipeline's
 throughput budget. Same inputs and outputs as `SRLHead`.
 """
-from typing import Any, Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 import torch
 from thinc.api import Optimizer, PyTorchShim
 from torch import nn
 
 from ..batching import length_batches
-from ..encoder.resolve import resolve_encoder
-from ..training.optimizer import ScaledRate
-from .pytorch_srl_model import PredicateHead, flat_positions, offset_ids
+from ..layers.scaled_rate import ScaledRate
+from .pytorch_srl_model import PredicateHead, offset_ids
 
 # Predicate x token positions per group: the layers' [group, tokens, 4 x
 # hidden] intermediate stays within a few tens of MB.
 GROUP_POSITIONS = 8192
 
 
-def encoder_config(encoder: str) -> Any:
-    """RETURNS (BertConfig): The named encoder's configuration (read from its
-    local directory: nothing is downloaded)."""
-    from transformers import AutoConfig
+def layer_config(encoder_config: Dict[str, Any]) -> Any:
+    """encoder_config (Dict[str, Any]): The encoder's Hugging Face
+        configuration, as `PretrainedConfig.to_dict()` gives it.
+    RETURNS (BertConfig): The configuration of the copied layers: the
+        encoder's, with PyTorch's fused attention (what the shared encoder
+        runs with).
+    """
+    from transformers import BertConfig
 
-    config = AutoConfig.from_pretrained(str(resolve_encoder(encoder)))
-    if config.model_type != "bert":
+    if encoder_config.get("model_type") != "bert":
         raise ValueError(
-            f"SRLTopLayersModel copies BERT layers, but the encoder {encoder!r} "
-            f"is a {config.model_type!r} model: use SRLBiLSTMModel.v1 with it."
+            "SRLTopLayersModel copies BERT layers, but the shared encoder is a "
+            f"{encoder_config.get('model_type')!r} model: use SRLConvModel.v1 "
+            "or SRLBiLSTMModel.v1 with it."
         )
-    return config
+    settings = {k: v for k, v in encoder_config.items() if k != "model_type"}
+    return BertConfig(**settings, attn_implementation="sdpa")
 
 
 class SRLTopLayersHead(PredicateHead):
@@ -58,22 +62,24 @@ class SRLTopLayersHead(PredicateHead):
         n_tags: int,
         n_senses: int,
         *,
-        encoder: str = "default",
+        encoder_config: Dict[str, Any],
         top_layers: int = 2,
         layers_lr_scale: float = 0.1,
         max_distance: int = 32,
         dropout: float = 0.1,
     ) -> None:
+        """encoder_config (Dict[str, Any]): The shared encoder's Hugging Face
+            configuration (`PretrainedConfig.to_dict()`), which the copied
+            layers share.
+        Other settings as in `SRLTopLayersModel.v1`."""
         from transformers.models.bert.modeling_bert import BertLayer
 
-        config = encoder_config(encoder)
+        config = layer_config(encoder_config)
         if not 1 <= top_layers <= config.num_hidden_layers:
             raise ValueError(
                 f"top_layers must be between 1 and the encoder's {config.num_hidden_layers} layers, not {top_layers}."
             )
-        config._attn_implementation = "sdpa"
         super().__init__(config.hidden_size, n_tags, n_senses, dropout)
-        self.encoder = encoder
         self.n_encoder_layers = config.num_hidden_layers
         self.layers_lr_scale = layers_lr_scale
         self.layers = nn.ModuleList(BertLayer(config) for _ in range(top_layers))
@@ -89,31 +95,29 @@ class SRLTopLayersHead(PredicateHead):
         )
         self.sense = nn.Linear(2 * hidden, max(n_senses, 1))
 
-    def copy_encoder_layers(self) -> None:
-        """Start the layers from the encoder's last `top_layers` layers."""
-        from transformers import AutoModel
+    def copy_encoder_layers(self, encoder: nn.Module) -> None:
+        """Start the layers from the encoder's last `top_layers` layers.
 
-        bert = AutoModel.from_pretrained(str(resolve_encoder(self.encoder)))
-        for mine, theirs in zip(self.layers, bert.encoder.layer[-len(self.layers) :]):
+        encoder (nn.Module): The shared encoder (a Hugging Face `BertModel`).
+        """
+        for mine, theirs in zip(self.layers, encoder.encoder.layer[-len(self.layers) :]):
             mine.load_state_dict(theirs.state_dict())
 
-    def forward(
+    def label_frames(
         self,
         X: torch.Tensor,
+        flat: torch.Tensor,
+        mask: torch.Tensor,
         lengths: torch.Tensor,
-        pred_sent: Optional[torch.Tensor],
-        pred_pos: Optional[torch.Tensor],
-        threshold: float = 0.0,
-    ) -> Tuple[torch.Tensor, ...]:
-        """See `SRLHead.forward`: the same arguments and results."""
+        pred_sent: torch.Tensor,
+        pred_pos: torch.Tensor,
+        Xv: torch.Tensor,
+    ) -> Tuple[torch.Tensor, torch.Tensor]:
+        """The copied encoder layers over each predicate's marked sentence; see `PredicateHead.label_frames`."""
+        # The layers read the mix as it is (X): the normalization of `flat`
+        # is not what they were trained on.
         L = X.shape[1]
-        # The layers read the mix as it is: the normalization `find_predicates`
-        # applies for the other parts is not what they were trained on.
-        flat, mask, pred_logits, pred_sent, pred_pos = self.find_predicates(X, lengths, pred_sent, pred_pos, threshold)
         P = pred_sent.shape[0]
-        if P == 0:
-            return self.no_frames(pred_logits, pred_sent, pred_pos)
-        Xv = flat[flat_positions(lengths, pred_sent, pred_pos)]  # [P, H]
         roles = X.new_empty((P, L, self.n_tags + 1))
         at_predicate = X.new_zeros((P, X.shape[-1]))
         frame_lengths = lengths[pred_sent]
@@ -132,8 +136,7 @@ class SRLTopLayersHead(PredicateHead):
             h = self.dropout(h)
             roles[group, :Lg] = self.tagger(h)
             at_predicate[group] = h[at, positions]
-        features = torch.cat([at_predicate, Xv], dim=-1)
-        return pred_logits, roles, self.classify_senses(features), pred_sent, pred_pos, features, *self.sense_parameters()
+        return roles, at_predicate
 
 
 class LayerRateShim(PyTorchShim):
@@ -142,5 +145,10 @@ class LayerRateShim(PyTorchShim):
     layers are fine-tuned at a small fraction of the rate a fresh head
     needs (as the encoder is, `encoder_lr_scale`)."""
 
+    @property
+    def head(self) -> "SRLTopLayersHead":
+        """RETURNS (SRLTopLayersHead): The PyTorch head this shim runs."""
+        return self._model
+
     def finish_update(self, optimizer: Optimizer) -> None:
-        super().finish_update(ScaledRate(optimizer, float(self._model.layers_lr_scale), prefix="layers."))
+        super().finish_update(ScaledRate(optimizer, float(self.head.layers_lr_scale), prefix="layers."))

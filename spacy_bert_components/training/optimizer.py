@@ -13,7 +13,7 @@ included), so the head trains at `learn_rate` and the encoder at
     learn_rate = 0.001
     encoder_lr_scale = 0.05
 """
-from typing import Any, List, Union
+from typing import List, Union
 
 from spacy.util import registry
 from thinc.optimizers import Optimizer
@@ -27,23 +27,6 @@ class EncoderScaledOptimizer(Optimizer):
     (`EncoderHFShim.finish_update`); every other parameter gets lr_scale 1."""
 
     encoder_lr_scale: float = 1.0
-
-
-class ScaledRate:
-    """An optimizer seen through a learning-rate factor, for the parameters
-    whose names start with `prefix` (all of them by default): what a
-    PyTorchShim's `finish_update` calls for each parameter, with the key
-    (shim id, parameter name)."""
-
-    def __init__(self, optimizer: Optimizer, lr_scale: float, prefix: str = "") -> None:
-        self.optimizer = optimizer
-        self.lr_scale = lr_scale
-        self.prefix = prefix
-
-    def __call__(self, key: Any, weights: Any, gradient: Any, *, lr_scale: float = 1.0) -> Any:
-        if str(key[1]).startswith(self.prefix):
-            lr_scale *= self.lr_scale
-        return self.optimizer(key, weights, gradient, lr_scale=lr_scale)
 
 
 @registry.optimizers("spacy-bert-components.Adam.v1")

@@ -8,7 +8,7 @@ from spacy.training import Example
 
 from thinc.api import registry
 
-from spacy_bert_components.encoder.layer_mix import POOLED_CACHE_ATTR, scalar_mix_trfs2arrays
+from spacy_bert_components.layers.layer_mix import POOLED_CACHE_ATTR, scalar_mix_trfs2arrays
 from spacy_bert_components.errors import EncoderNotFoundError, MissingUpstreamError
 
 from ..util import blank_with_encoder, encoder_config, listener_config

@@ -354,7 +354,6 @@ def _top_layers_pipeline(tiny_bert: str):
     config = {
         "model": {
             "@architectures": "spacy-bert-components.SRLTopLayersModel.v1",
-            "encoder": tiny_bert,
             "top_layers": 1,
             "tok2vec": listener_config(mix_layers=True),
         }
@@ -376,7 +375,7 @@ def test_top_layers_head_starts_from_the_encoder_and_trains_them_slower(tiny_ber
     examples = make_examples(nlp)
     optimizer = nlp.initialize(lambda: examples)
     srl = nlp.get_pipe("srl")
-    head = srl.model.layers[2].shims[0]._model
+    head = srl.model.layers[2].shims[0].head
     encoder_layer = AutoModel.from_pretrained(tiny_bert).encoder.layer[-1].state_dict()
     for name, value in head.layers[0].state_dict().items():
         assert torch.equal(value, encoder_layer[name]), name

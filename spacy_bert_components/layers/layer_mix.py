@@ -94,7 +94,7 @@ def _pool_gathered(flat: List[numpy.ndarray], align: Ragged, pooling: str) -> nu
     """thinc's linear poolings over the token alignment, for all layers at
     once: per layer, one gather of the aligned rows (the padded windows are
     never copied) and, for mean and sum, one scatter-add into the tokens
-    (torch's `index_add_`: numpy's `add.at` took twice as long).
+    (torch's `index_add_`, twice as fast as numpy's `add.at`).
 
     flat (List[numpy [wordpieces, width]]): Each hidden state, flat.
     align (Ragged): Wordpiece indices per token (spacy-transformers' `align`).
