@@ -26,7 +26,7 @@ from spacy_transformers.truncate import truncate_oversize_splits
 from transformers import BatchEncoding, PreTrainedTokenizerFast
 from transformers.modeling_outputs import BaseModelOutput
 
-from ..batching import length_batches
+from ..layers.length_batches import length_batches
 from .alignment import offset_alignment
 from .windows import SentenceWindows
 

@@ -24,7 +24,7 @@ from typing import Optional, Tuple
 import torch
 from torch import nn
 
-from ..batching import length_batches
+from ..layers.length_batches import length_batches
 from .pytorch_srl_model import PredicateHead, offset_ids, padded_rows, scatter, with_zero_row
 
 # Predicate x token positions per group: the [group, tokens, hidden] tensors

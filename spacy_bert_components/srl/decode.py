@@ -9,7 +9,7 @@ from typing import Dict, Optional, Sequence, Tuple
 
 import numpy
 
-from ..batching import length_batches
+from ..layers.length_batches import length_batches
 
 NEG = -1e9
 

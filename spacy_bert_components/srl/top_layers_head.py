@@ -24,7 +24,7 @@ import torch
 from thinc.api import Optimizer, PyTorchShim
 from torch import nn
 
-from ..batching import length_batches
+from ..layers.length_batches import length_batches
 from ..layers.scaled_rate import ScaledRate
 from .pytorch_srl_model import PredicateHead, offset_ids
 

@@ -6,7 +6,7 @@ import spacy
 
 from spacy_bert_components.encoder.model import inference_transformer
 from spacy_bert_components.encoder.precision import check_precision, resolve_precision
-from spacy_bert_components.batching import length_batches
+from spacy_bert_components.layers.length_batches import length_batches
 from spacy_bert_components.encoder.windows import SentenceWindows
 
 LONG = (
