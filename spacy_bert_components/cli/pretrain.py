@@ -13,7 +13,7 @@ from .failures import exit_on_error
 @click.command()
 @click.argument("inputs", metavar="INPUT...", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--output", "-o", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder for the adapted encoder, metrics.json and checkpoints/.")
-@click.option("--encoder", default="default", show_default=True, help="Encoder to continue: 'default' (the packaged all-MiniLM-L6-v2), a Hugging Face BERT folder or a cached hub name.")
+@click.option("--encoder", default="default", show_default=True, help="Encoder to continue: 'default' (the packaged all-MiniLM-L6-v2), an installed encoder (all-mpnet-base-v2), a Hugging Face encoder folder (BERT, MPNet, RoBERTa) or a cached hub name.")
 @click.option("--text-column", default="text", show_default=True, help="Column (Parquet) or field (JSON lines) holding the text.")
 @click.option("--id-column", default="id", show_default=True, help="Column or field holding the id (the held-out split hashes it); when absent, ids are FILE:ROW or ARCHIVE/MEMBER.")
 @click.option("--max-steps", type=int, default=defaults.DEFAULT_MAX_STEPS, show_default=True, help="Optimizer steps in all (a resumed run counts the steps done before).")

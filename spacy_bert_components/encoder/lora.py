@@ -12,9 +12,10 @@ from typing import Dict, Iterable, Tuple
 import torch
 from torch import nn
 
-# Query/value projections are LoRA's classic targets; the feed-forward
+# Query/value projections are LoRA's classic targets ("query"/"value" in
+# BERT and RoBERTa, "attn.q"/"attn.v" in MPNet); the feed-forward
 # projections add capacity for token tasks at little cost.
-DEFAULT_LORA_TARGETS: Tuple[str, ...] = ("query", "value", "intermediate.dense", "output.dense")
+DEFAULT_LORA_TARGETS: Tuple[str, ...] = ("query", "value", "attn.q", "attn.v", "intermediate.dense", "output.dense")
 
 
 class LoRALinear(nn.Module):

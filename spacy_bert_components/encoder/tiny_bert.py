@@ -7,7 +7,7 @@ trains, saves and loads exactly as with the real one, with no download.
 import string
 from collections import Counter
 from pathlib import Path
-from typing import Iterable, Optional, Union
+from typing import Iterable, List, Optional, Sequence, Union
 
 DEFAULT_TINY_TEXTS = (
     "Angela Merkel visited Paris on 3 May 2021 and met Emmanuel Macron.",
@@ -18,6 +18,37 @@ DEFAULT_TINY_TEXTS = (
     "Researchers propose a new method (see Section 4.2) that beats baselines by 7%.",
     "The quick brown fox jumps over the lazy dog near the river bank.",
 )
+
+
+def wordpiece_vocab(specials: Sequence[str], texts: Optional[Iterable[str]], vocab_size: int) -> List[str]:
+    """An uncased WordPiece vocabulary for `texts` and `DEFAULT_TINY_TEXTS`.
+
+    It is built here, not by the `tokenizers` WordPiece trainer: that trainer
+    breaks ties between merges in hash order, so every build had another
+    vocabulary (and another model), and short overfitting tests passed or
+    failed by chance. Here: the special tokens, every character alone and as
+    a continuation piece, then the corpus's words, most frequent first; any
+    other word splits into characters.
+
+    specials (Sequence[str]): The special tokens, first, in id order.
+    texts (Optional[Iterable[str]]): More text for the vocabulary.
+    vocab_size (int): Most entries (the characters always fit).
+    RETURNS (List[str]): The vocabulary, in id order.
+    """
+    from tokenizers import normalizers, pre_tokenizers
+
+    normalizer = normalizers.BertNormalizer(lowercase=True)
+    pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    corpus = list(DEFAULT_TINY_TEXTS) + list(texts or [])
+    words = Counter(
+        word for text in corpus for word, _ in pre_tokenizer.pre_tokenize_str(normalizer.normalize_str(text))
+    )
+    chars = sorted(set(string.ascii_lowercase + string.digits + string.punctuation).union(*words))
+    vocab = [*specials, *chars, *(f"##{c}" for c in chars)]
+    known = set(vocab)
+    frequent = sorted((w for w in words if w not in known), key=lambda w: (-words[w], w))
+    vocab.extend(frequent[: max(0, vocab_size - len(vocab))])
+    return vocab
 
 
 def build_tiny_bert(
@@ -42,28 +73,11 @@ def build_tiny_bert(
     RETURNS (Path): The model directory, usable wherever an encoder is named.
     """
     import torch
-    from tokenizers import normalizers, pre_tokenizers
     from transformers import BertConfig, BertModel, BertTokenizerFast
 
     out = Path(path)
     out.mkdir(parents=True, exist_ok=True)
-    # The vocabulary is built here, not by the `tokenizers` WordPiece trainer:
-    # that trainer breaks ties between merges in hash order, so every build
-    # had another vocabulary (and another model), and short overfitting tests
-    # passed or failed by chance. Here: special tokens, every character alone
-    # and as a continuation piece, then the corpus's words, most frequent
-    # first; any other word splits into characters.
-    normalizer = normalizers.BertNormalizer(lowercase=True)
-    pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    corpus = list(DEFAULT_TINY_TEXTS) + list(texts or [])
-    words = Counter(
-        word for text in corpus for word, _ in pre_tokenizer.pre_tokenize_str(normalizer.normalize_str(text))
-    )
-    chars = sorted(set(string.ascii_lowercase + string.digits + string.punctuation).union(*words))
-    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *chars, *(f"##{c}" for c in chars)]
-    known = set(vocab)
-    frequent = sorted((w for w in words if w not in known), key=lambda w: (-words[w], w))
-    vocab.extend(frequent[: max(0, vocab_size - len(vocab))])
+    vocab = wordpiece_vocab(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"], texts, vocab_size)
     (out / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf8")
     hf_tokenizer = BertTokenizerFast(vocab_file=str(out / "vocab.txt"), do_lower_case=True)
     hf_tokenizer.save_pretrained(str(out))

@@ -12,6 +12,12 @@ Counting wordpieces needs the encoder's tokenizer: the encoder binds it
 wordpieces that count found (`windows_and_encoding`). Without a sentence
 boundary annotation (no sentencizer or parser before the transformer) a doc
 is one sentence, cut by the budget.
+
+A window's text is encoded alone. For a WordPiece tokenizer (BERT, MPNet)
+that gives the wordpieces its doc has there; a byte-level BPE (RoBERTa)
+tokenizes a window's first word otherwise alone ("word") than after a
+space in its doc ("Ġword"), so its windows are counted again, alone, and
+one over the budget is packed again, tighter.
 """
 from typing import Any, Callable, Iterable, List, Optional, Tuple
 
@@ -23,7 +29,7 @@ from transformers import BatchEncoding
 from ..layers.sentences import sentence_bounds
 from .window_encoding import cuts_at_words, window_encoding
 
-# [CLS] and [SEP] around every window.
+# [CLS] and [SEP] (or <s> and </s>) around every window.
 N_SPECIAL = 2
 
 
@@ -66,16 +72,23 @@ class SentenceWindows:
             verbose=False,
         )
         counts = [_wordpieces_per_token(doc, offsets) for doc, offsets in zip(docs, encoded["offset_mapping"])]
-        budget = self.max_wordpieces - N_SPECIAL
-        return [self._pack(doc, n, budget) for doc, n in zip(docs, counts)], encoded, counts
+        budget = self.max_wordpieces - self.tokenizer.num_special_tokens_to_add(pair=False)
+        windows = [self._pack(doc, n, budget) for doc, n in zip(docs, counts)]
+        if not cuts_at_words(self.tokenizer):
+            windows = [self._fit(doc, doc_windows, n, budget) for doc, doc_windows, n in zip(docs, windows, counts)]
+        return windows, encoded, counts
 
-    def _pack(self, doc: Doc, counts: numpy.ndarray, budget: int) -> List[Span]:
+    def _pack(self, doc: Doc, counts: numpy.ndarray, budget: int, first: int = 0, last: Optional[int] = None) -> List[Span]:
+        """Windows of doc[first:last] (default: the whole doc), whole
+        sentences packed up to `budget` wordpieces by `counts`."""
         if not len(doc):
             return []
+        last = len(doc) if last is None else last
+        bounds = [(max(s, first), min(e, last)) for s, e in sentence_bounds(doc) if e > first and s < last]
         windows: List[Span] = []
-        start = end = 0
+        start = end = first
         size = 0
-        for sent_start, sent_end in sentence_bounds(doc):
+        for sent_start, sent_end in bounds:
             sent_size = int(counts[sent_start:sent_end].sum())
             if sent_size > budget:
                 if end > start:
@@ -91,6 +104,29 @@ class SentenceWindows:
         if end > start:
             windows.append(doc[start:end])
         return windows
+
+    def _fit(self, doc: Doc, windows: List[Span], counts: numpy.ndarray, budget: int) -> List[Span]:
+        """RETURNS (List[Span]): `windows`, each one whose text alone takes
+        more than `budget` wordpieces packed again with the budget less the
+        excess, until every window fits (or is a single token)."""
+        fitted: List[Span] = []
+        pending = windows
+        while pending:
+            texts = [window.text for window in pending]
+            alone = self.tokenizer(texts, add_special_tokens=False, return_attention_mask=False, verbose=False)["input_ids"]
+            tighter: List[Span] = []
+            for window, ids in zip(pending, alone):
+                if len(ids) <= budget or len(window) == 1:
+                    fitted.append(window)
+                    continue
+                counted = int(counts[window.start : window.end].sum())
+                pieces = self._pack(doc, counts, budget - (len(ids) - counted), window.start, window.end)
+                if len(pieces) == 1:  # nothing left to cut (tokens of no wordpieces)
+                    fitted.append(window)
+                else:
+                    tighter.extend(pieces)
+            pending = tighter
+        return sorted(fitted, key=lambda window: window.start)
 
 
 def _wordpieces_per_token(doc: Doc, offsets: List[Tuple[int, int]]) -> numpy.ndarray:

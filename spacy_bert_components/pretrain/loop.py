@@ -27,7 +27,7 @@ from .checkpoints import (
     read_training_state,
 )
 from .data import StreamPosition, TrainStream
-from .masking import continuation_table, mask_whole_words, pad_batch, special_positions
+from .masking import continuation_table, mask_whole_words, pad_batch, special_positions, word_marks
 from .model import MaskedLMLoss, load_masked_lm, save_encoder
 from .settings import PretrainSettings
 
@@ -130,7 +130,7 @@ class Masker:
         self.pad_id = tokenizer.pad_token_id
         self.mask_id = tokenizer.mask_token_id
         self.special_ids = [tokenizer.cls_token_id, tokenizer.sep_token_id, tokenizer.pad_token_id]
-        self.continuation = continuation_table(tokenizer.get_vocab(), vocab_size)
+        self.continuation = continuation_table(tokenizer.get_vocab(), vocab_size, word_marks(tokenizer))
         self.vocab_size = vocab_size
         self.probability = probability
 

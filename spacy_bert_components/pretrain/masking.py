@@ -1,10 +1,16 @@
-"""Whole-word masking over WordPiece sequences.
+"""Whole-word masking over wordpiece sequences.
 
-A word is a piece that does not start with "##" and the "##" pieces that
-follow it. Masking whole words (as BERT's own whole-word-masking models do)
-keeps the model from guessing "##ing" from "runn": it has to know the word.
+Masking whole words (as BERT's own whole-word-masking models do) keeps the
+model from guessing "##ing" from "runn": it has to know the word. Where a
+word starts depends on the tokenizer's marks (`word_marks`): in WordPiece
+(BERT, MPNet) a word is a piece without "##" and the "##" pieces after it;
+in byte-level BPE (RoBERTa) a piece with "Ġ" (a space before it) starts a
+word and every other piece continues one; SentencePiece marks starts with
+"▁" the same way.
 """
-from typing import Dict, List, Sequence, Tuple
+import json
+from dataclasses import dataclass
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import torch
 
@@ -13,15 +19,71 @@ MASK_SHARE = 0.8  # of the chosen pieces: [MASK] ...
 RANDOM_SHARE = 0.1  # ... a random piece; the rest stay as they are
 
 
-def continuation_table(vocab: Dict[str, int], size: int) -> torch.Tensor:
-    """RETURNS (torch.Tensor): Bool per vocabulary id: True for "##" pieces.
+@dataclass(frozen=True)
+class WordMarks:
+    """How a tokenizer's pieces show where words start.
+
+    prefix (str): The mark at the start of a piece.
+    starts (bool): True: a piece with the mark starts a word ("Ġ", "▁");
+        False: a piece with the mark continues one ("##").
+    """
+
+    prefix: str
+    starts: bool
+
+
+WORDPIECE_MARKS = WordMarks("##", starts=False)
+BYTE_LEVEL_MARKS = WordMarks("\u0120", starts=True)  # "Ġ": the byte of a space
+
+
+def _components(node: Any) -> Iterator[Dict[str, Any]]:
+    """The pre-tokenizer and the ones inside it (a `Sequence` nests them)."""
+    if isinstance(node, dict):
+        yield node
+        for child in node.get("pretokenizers") or []:
+            yield from _components(child)
+
+
+def word_marks(tokenizer: Any) -> Optional[WordMarks]:
+    """RETURNS (Optional[WordMarks]): The marks of `tokenizer`'s pieces, read
+    from its fast tokenizer's definition; None where its pieces carry none
+    (every piece is then a word of its own).
+
+    tokenizer (Any): A Hugging Face tokenizer; a slow one is taken for
+        WordPiece, the only kind this package used before fast ones.
+    """
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    if backend is None:
+        return WORDPIECE_MARKS
+    state = json.loads(backend.to_str())
+    model = state.get("model") or {}
+    if model.get("type") == "WordPiece":
+        return WordMarks(model.get("continuing_subword_prefix") or "##", starts=False)
+    for component in _components(state.get("pre_tokenizer")):
+        if component.get("type") == "ByteLevel":
+            return BYTE_LEVEL_MARKS
+        if component.get("type") == "Metaspace":
+            return WordMarks(component.get("replacement") or "\u2581", starts=True)
+    if model.get("continuing_subword_prefix"):
+        return WordMarks(model["continuing_subword_prefix"], starts=False)
+    return None
+
+
+def continuation_table(vocab: Dict[str, int], size: int, marks: Optional[WordMarks] = WORDPIECE_MARKS) -> torch.Tensor:
+    """RETURNS (torch.Tensor): Bool per vocabulary id: True for pieces that
+    continue a word ("##" pieces in WordPiece; pieces without "Ġ" in
+    byte-level BPE).
 
     vocab (Dict[str, int]): The tokenizer's vocabulary.
     size (int): Rows of the embedding table (may exceed the vocabulary).
+    marks (Optional[WordMarks]): The tokenizer's marks (`word_marks`); None:
+        no piece continues a word.
     """
     table = torch.zeros(max(size, len(vocab)), dtype=torch.bool)
+    if marks is None:
+        return table
     for piece, index in vocab.items():
-        if piece.startswith("##"):
+        if piece.startswith(marks.prefix) != marks.starts:
             table[index] = True
     return table
 
@@ -55,7 +117,8 @@ def mask_whole_words(
     input_ids (torch.Tensor): (batch, length) piece ids.
     special (torch.Tensor): (batch, length) True for [CLS], [SEP] and padding:
         never masked.
-    continuation (torch.Tensor): Per vocabulary id, True for "##" pieces.
+    continuation (torch.Tensor): Per vocabulary id, True for pieces that
+        continue a word (`continuation_table`).
     probability (float): Share of the words to mask.
     mask_id (int): Id of [MASK].
     vocab_size (int): Random replacements are drawn from [0, vocab_size).
@@ -66,8 +129,9 @@ def mask_whole_words(
     """
     batch, length = input_ids.shape
     is_cont = continuation[input_ids] & ~special
-    # A sequence cut in the middle of a word starts with "##" pieces: they
-    # form a word of their own.
+    # A sequence cut in the middle of a word starts with continuation pieces:
+    # they form a word of their own. So does a text's first word after [CLS]
+    # or a separator, which in byte-level BPE has no "Ġ".
     after_special = torch.ones_like(special)
     after_special[:, 1:] = special[:, :-1]
     starts = ~special & (~is_cont | after_special)

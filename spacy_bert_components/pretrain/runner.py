@@ -72,7 +72,8 @@ def pretrain_encoder(
         of .txt files, zip / tar archives (the batch runner's inputs).
     output (Path): The output folder: the encoder, `metrics.json` and
         `checkpoints/`.
-    encoder (str): "default", a Hugging Face BERT folder or a cached hub name.
+    encoder (str): "default", an installed encoder, a Hugging Face encoder
+        folder (BERT, MPNet, RoBERTa) or a cached hub name.
     settings (Optional[PretrainSettings]): Steps, batch, learning rate...
     placement (Optional[Placement]): In the process or on Ray workers.
     resume (bool): Continue from the last complete checkpoint in `output`.

@@ -20,10 +20,10 @@ TEXTS = [
 
 
 @pytest.fixture(scope="module")
-def tokenizer(tiny_bert):
+def tokenizer(tiny_encoder):
     from transformers import AutoTokenizer
 
-    return AutoTokenizer.from_pretrained(tiny_bert)
+    return AutoTokenizer.from_pretrained(tiny_encoder)
 
 
 def _docs():

@@ -6,8 +6,9 @@ import shutil
 import numpy
 import pytest
 import spacy
+from click.testing import CliRunner
 
-from spacy_bert_components.encoder.cache import cache_folders, clear_cache, cache_root
+from spacy_bert_components.encoder.cache import cache_folders, cache_root, clear_cache
 from spacy_bert_components.encoder.tiny_bert import build_tiny_bert
 
 TEXTS = ["Angela Merkel visited Paris.", "The film was wonderful. I loved it!", "Hi"]
@@ -106,3 +107,15 @@ def test_cache_switched_off_reports_and_clears(cache_dir, encoder, monkeypatch):
     [(folder, docs, size)] = cache_folders()
     assert folder == cache.folder and docs == 3 and size >= cache.nbytes > 0
     assert clear_cache() == size and cache_folders() == []
+
+
+def test_cache_command_reports_and_clears(cache_dir, encoder):
+    from spacy_bert_components.cli.main import cli
+
+    nlp, cache = frozen_pipeline(encoder)
+    outputs(nlp, TEXTS)
+    result = CliRunner().invoke(cli, ["encoder", "cache"])
+    assert result.exit_code == 0, result.output
+    assert f"{cache.folder}: 3 docs" in result.output and "1 namespace(s)" in result.output
+    result = CliRunner().invoke(cli, ["encoder", "cache", "--clear"])
+    assert result.exit_code == 0 and "cleared" in result.output and cache_folders() == []

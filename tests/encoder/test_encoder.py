@@ -1,4 +1,5 @@
-"""The shared encoder, listeners and the layer mix on the tiny BERT."""
+"""The shared encoder, listeners and the layer mix on the tiny BERT, MPNet
+and RoBERTa."""
 import pickle
 
 import numpy
@@ -16,8 +17,8 @@ from ..util import blank_with_encoder, encoder_config, listener_config
 TEXTS = ["Angela Merkel visited Paris.", "", "Hi", "The film was wonderful. I loved it!"]
 
 
-def test_transformer_pipe_runs(tiny_bert):
-    nlp = blank_with_encoder(tiny_bert)
+def test_transformer_pipe_runs(tiny_encoder):
+    nlp = blank_with_encoder(tiny_encoder)
     nlp.initialize()
     docs = list(nlp.pipe(TEXTS, batch_size=2))
     assert [len(d) for d in docs] == [len(nlp.make_doc(t)) for t in TEXTS]
@@ -54,8 +55,8 @@ def _train_textcat(nlp, n_iter=5):
 
 
 @pytest.mark.parametrize("mix_layers", [False, True])
-def test_listener_feeds_a_head(tiny_bert, mix_layers):
-    nlp = blank_with_encoder(tiny_bert, hidden_states=mix_layers)
+def test_listener_feeds_a_head(tiny_encoder, mix_layers):
+    nlp = blank_with_encoder(tiny_encoder, hidden_states=mix_layers)
     nlp.add_pipe(
         "textcat",
         config={"model": {"@architectures": "spacy.TextCatReduce.v1", "exclusive_classes": True,
@@ -69,8 +70,8 @@ def test_listener_feeds_a_head(tiny_bert, mix_layers):
     nlp("")  # an empty doc passes the listener
 
 
-def test_layer_mix_learns_its_weights(tiny_bert):
-    nlp = blank_with_encoder(tiny_bert, hidden_states=True)
+def test_layer_mix_learns_its_weights(tiny_encoder):
+    nlp = blank_with_encoder(tiny_encoder, hidden_states=True)
     nlp.add_pipe(
         "textcat",
         config={"model": {"@architectures": "spacy.TextCatReduce.v1", "exclusive_classes": True,
@@ -92,10 +93,10 @@ def test_layer_mix_learns_its_weights(tiny_bert):
 
 
 @pytest.mark.parametrize("pooling", ["reduce_mean", "reduce_sum", "reduce_first", "reduce_last"])
-def test_layer_mix_prediction_equals_training_path(tiny_bert, pooling):
+def test_layer_mix_prediction_equals_training_path(tiny_encoder, pooling):
     """Prediction mixes the pooled layers (cached per doc); training mixes
     the wordpieces and then pools. Both must give the same vectors."""
-    nlp = blank_with_encoder(tiny_bert, hidden_states=True)
+    nlp = blank_with_encoder(tiny_encoder, hidden_states=True)
     nlp.initialize()
     # Long words give tokens of several wordpieces; the double space gives a
     # whitespace token aligned to none (thinc's reduce_first/last refuse those).
@@ -117,8 +118,8 @@ def test_layer_mix_prediction_equals_training_path(tiny_bert, pooling):
     assert numpy.array_equal(mix.predict(trf_datas)[2], predicted[2])  # from the cache
 
 
-def test_layer_mix_without_hidden_states_names_the_setting(tiny_bert):
-    nlp = blank_with_encoder(tiny_bert, hidden_states=False)
+def test_layer_mix_without_hidden_states_names_the_setting(tiny_encoder):
+    nlp = blank_with_encoder(tiny_encoder, hidden_states=False)
     nlp.add_pipe("textcat", config={"model": {"@architectures": "spacy.TextCatReduce.v1", "exclusive_classes": True,
                                               "use_reduce_first": False, "use_reduce_last": False, "use_reduce_max": False,
                                               "use_reduce_mean": True, "tok2vec": listener_config(mix_layers=True)}})
@@ -138,14 +139,14 @@ def test_listener_without_transformer_says_what_to_add():
         nlp("some text")
 
 
-def test_weights_saved_by_reference_are_small_and_checked(tiny_bert, tmp_path):
+def test_weights_saved_by_reference_are_small_and_checked(tiny_encoder, tmp_path):
     nlp = spacy.blank("en")
-    nlp.add_pipe("transformer", config=encoder_config(tiny_bert, save_weights=False))
+    nlp.add_pipe("transformer", config=encoder_config(tiny_encoder, save_weights=False))
     nlp.initialize()
     before = nlp("Paris is lovely.")._.trf_data.model_output.last_hidden_state
     by_ref = nlp.get_pipe("transformer").model.to_bytes()
     nlp_full = spacy.blank("en")
-    nlp_full.add_pipe("transformer", config=encoder_config(tiny_bert))
+    nlp_full.add_pipe("transformer", config=encoder_config(tiny_encoder))
     nlp_full.initialize()
     assert len(by_ref) < len(nlp_full.get_pipe("transformer").model.to_bytes())
     nlp.to_disk(tmp_path / "p")
@@ -172,9 +173,9 @@ def test_weights_by_reference_refuse_other_weights(tiny_bert, tmp_path):
         spacy.load(tmp_path / "p")
 
 
-def test_frozen_encoder_caches_outputs_only_when_trained(tiny_bert, tmp_path):
+def test_frozen_encoder_caches_outputs_only_when_trained(tiny_encoder, tmp_path):
     nlp = spacy.blank("en")
-    nlp.add_pipe("transformer", config=encoder_config(tiny_bert, hidden_states=True, save_weights=False))
+    nlp.add_pipe("transformer", config=encoder_config(tiny_encoder, hidden_states=True, save_weights=False))
     nlp.initialize()
     model = nlp.get_pipe("transformer").model
     cache = model.attrs["output_cache"]
@@ -190,8 +191,8 @@ def test_frozen_encoder_caches_outputs_only_when_trained(tiny_bert, tmp_path):
     assert spacy.load(tmp_path / "p").get_pipe("transformer").model.attrs["output_cache"] is None
 
 
-def test_fine_tuned_encoder_never_caches(tiny_bert):
+def test_fine_tuned_encoder_never_caches(tiny_encoder):
     nlp = spacy.blank("en")
-    nlp.add_pipe("transformer", config=encoder_config(tiny_bert))
+    nlp.add_pipe("transformer", config=encoder_config(tiny_encoder))
     nlp.initialize()
     assert nlp.get_pipe("transformer").model.attrs["output_cache"] is None

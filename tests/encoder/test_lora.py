@@ -42,15 +42,15 @@ def _plain(tiny_bert):
     return nlp
 
 
-def test_adapters_start_as_the_packaged_encoder(tiny_bert):
-    nlp = _adapted_nlp(tiny_bert)
+def test_adapters_start_as_the_packaged_encoder(tiny_encoder):
+    nlp = _adapted_nlp(tiny_encoder)
     nlp.initialize(lambda: [Example.from_dict(nlp.make_doc("good"), {"cats": {"POS": 1.0, "NEG": 0.0}}),
                             Example.from_dict(nlp.make_doc("bad"), {"cats": {"POS": 0.0, "NEG": 1.0}})])
-    numpy.testing.assert_allclose(_vectors(nlp), _vectors(_plain(tiny_bert)), atol=1e-5)
+    numpy.testing.assert_allclose(_vectors(nlp), _vectors(_plain(tiny_encoder)), atol=1e-5)
 
 
-def test_only_adapters_train(tiny_bert):
-    nlp = _adapted_nlp(tiny_bert)
+def test_only_adapters_train(tiny_encoder):
+    nlp = _adapted_nlp(tiny_encoder)
     _train(nlp, steps=0)
     hf = nlp.get_pipe("transformer").model.transformer
     base_before = {k: v.clone() for k, v in hf.state_dict().items() if ".lora_" not in k}
@@ -62,14 +62,17 @@ def test_only_adapters_train(tiny_bert):
     after = hf.state_dict()
     assert all((after[k] == v).all() for k, v in base_before.items())
     assert any(not (after[k] == v).all() for k, v in lora_before.items())
+    # The attention's query and value projections are adapted, whatever
+    # the architecture calls them.
+    assert sum(".lora_B" in k and any(t in k for t in ("query", "value", "attn.q", "attn.v")) for k in after) == 4
 
 
 @pytest.mark.parametrize("save_weights", [False, True])
-def test_adapted_pipeline_round_trips(tiny_bert, tmp_path, save_weights):
-    nlp = _adapted_nlp(tiny_bert, save_weights=save_weights)
+def test_adapted_pipeline_round_trips(tiny_encoder, tmp_path, save_weights):
+    nlp = _adapted_nlp(tiny_encoder, save_weights=save_weights)
     _train(nlp)
     before = _vectors(nlp)
-    assert not numpy.allclose(before, _vectors(_plain(tiny_bert)), atol=1e-6)
+    assert not numpy.allclose(before, _vectors(_plain(tiny_encoder)), atol=1e-6)
     nlp.to_disk(tmp_path / "p")
     loaded = spacy.load(tmp_path / "p")
     numpy.testing.assert_allclose(_vectors(loaded), before, atol=1e-5)

@@ -63,3 +63,59 @@ def test_a_sequence_with_one_word_gets_one_masked():
     special = special_positions(ids, SPECIAL)
     _, labels = mask(ids, special, seed=0, probability=0.15)
     assert (labels != IGNORE_INDEX).sum() == 1 and labels[0, 1] == 7
+
+
+# Words of several pieces in every tiny vocabulary: their characters are
+# pieces of their own.
+WORDS_TEXT = "the quick brown fox zyxwv jumps qqqkkk over the lazy dog xylophones"
+
+
+def test_word_marks_of_each_architecture(tiny_bert, tiny_mpnet, tiny_roberta):
+    from transformers import AutoTokenizer
+
+    from spacy_bert_components.pretrain.masking import BYTE_LEVEL_MARKS, WORDPIECE_MARKS, word_marks
+
+    marks = [word_marks(AutoTokenizer.from_pretrained(path)) for path in (tiny_bert, tiny_mpnet, tiny_roberta)]
+    assert marks == [WORDPIECE_MARKS, WORDPIECE_MARKS, BYTE_LEVEL_MARKS]
+
+
+def test_whole_words_are_masked_together_on_each_architecture(tiny_encoder):
+    """A whitespace-separated word's pieces are chosen together, for "##"
+    continuations (BERT, MPNet) and "Ġ" word starts (RoBERTa) alike, and
+    <s>/</s>/[CLS]/[SEP] never."""
+    from transformers import AutoTokenizer
+
+    from spacy_bert_components.pretrain.data import pack_texts
+    from spacy_bert_components.pretrain.masking import word_marks
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_encoder)
+    [sequence] = pack_texts([WORDS_TEXT, WORDS_TEXT], tokenizer, seq_len=128)
+    assert sequence[0] == tokenizer.cls_token_id and sequence[-1] == tokenizer.sep_token_id
+    # Each piece's word: the text's whitespace words, counted over both texts.
+    encoding = tokenizer(WORDS_TEXT, add_special_tokens=False, return_offsets_mapping=True)
+    starts = [start for start, _ in encoding["offset_mapping"]]
+    text_words = [WORDS_TEXT[:start].count(" ") for start in starts]
+    n_words = len(WORDS_TEXT.split())
+    words = [-1, *text_words, -1, *(w + n_words for w in text_words), -1]
+    assert len(words) == len(sequence)
+    assert len(set(text_words)) < len(text_words)  # some words have several pieces
+    ids = torch.tensor([sequence])
+    special = special_positions(ids, [tokenizer.cls_token_id, tokenizer.sep_token_id, tokenizer.pad_token_id])
+    continuation = continuation_table(tokenizer.get_vocab(), len(tokenizer), word_marks(tokenizer))
+    for seed in range(20):
+        _, labels = mask_whole_words(
+            ids,
+            special,
+            continuation,
+            probability=0.3,
+            mask_id=tokenizer.mask_token_id,
+            vocab_size=len(tokenizer),
+            generator=torch.Generator().manual_seed(seed),
+        )
+        chosen = (labels[0] != IGNORE_INDEX).tolist()
+        assert not any(c for c, w in zip(chosen, words) if w < 0)
+        by_word = {}
+        for c, w in zip(chosen, words):
+            by_word.setdefault(w, set()).add(c)
+        assert all(len(states) == 1 for w, states in by_word.items() if w >= 0)
+        assert sum(states == {True} for states in by_word.values()) == round(0.3 * 2 * n_words)
