@@ -31,11 +31,10 @@ from .alignment import offset_alignment
 from .windows import SentenceWindows
 
 
-# Padded wordpiece positions per encoder call. On this project's CPU at one
-# thread (windows of 256), fp32 ran fastest in calls of 4,096 positions (16
-# windows; calls of 64 windows were 10-20% slower: their attention scores
-# outgrow the caches); bf16 (AMX) in calls of 16,384 (the pipeline's bf16
-# stage was slower in calls of 8,192); a GPU wants large calls.
+# Padded wordpiece positions per encoder call. On CPU at one thread (windows
+# of 256), fp32 is fastest in calls of 4,096 positions (16 windows): larger
+# calls' attention scores outgrow the caches (64 windows: 10-20% slower);
+# bf16 (AMX) is fastest in calls of 16,384; a GPU wants large calls.
 CPU_BATCH_POSITIONS = {"fp32": 4096, "bf16": 16384}
 GPU_BATCH_POSITIONS = 16384
 # Most padding an encoder call may carry (share of its positions).

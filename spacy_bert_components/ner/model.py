@@ -58,15 +58,7 @@ def build_ner_bilstm_model(
         lstm_depth=lstm_depth,
         dropout=dropout,
     )
-    return build_tb_parser_model(
-        features,
-        state_type="ner",
-        extra_state_tokens=extra_state_tokens,
-        hidden_width=hidden_width,
-        maxout_pieces=maxout_pieces,
-        use_upper=use_upper,
-        nO=nO,
-    )
+    return _transition_ner(features, hidden_width, maxout_pieces, use_upper, extra_state_tokens, nO)
 
 
 @registry.architectures("spacy-bert-components.NERWindowModel.v1")
@@ -116,6 +108,19 @@ def build_ner_window_model(
         window_pieces=window_pieces,
         dropout=dropout,
     )
+    return _transition_ner(features, hidden_width, maxout_pieces, use_upper, extra_state_tokens, nO)
+
+
+def _transition_ner(
+    features: Model[List[Doc], List[Floats2d]],
+    hidden_width: int,
+    maxout_pieces: int,
+    use_upper: bool,
+    extra_state_tokens: bool,
+    nO: Optional[int],
+) -> Model:
+    """spaCy's transition-based NER model over `features`, so that
+    `EntityRecognizer` drives it unchanged."""
     return build_tb_parser_model(
         features,
         state_type="ner",
