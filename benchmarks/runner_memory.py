@@ -14,8 +14,9 @@ soak: `--texts` distinct short texts (BBC sentences of 8+ words, each tagged
     3 s and read at each written block. Prints RSS after the first 5,000 texts
     and after the last block, and words/s in the first and last tenth of the
     blocks (from the blocks' write times and token counts).
-cores: the default command (every core busy) against `--workers 1 --threads 1`
-    (one core), words/s of each from the runs' manifests.
+cores: the default command (a Ray worker per core) against one core (`--local
+    --threads 1`, and one Ray worker of one thread), words/s of each from the
+    runs' manifests (the annotation time, workers' start included).
 
 Inputs are written under benchmarks/out/runner/ (not committed).
 """
@@ -168,14 +169,20 @@ def soak(args: argparse.Namespace) -> None:
 def cores(args: argparse.Namespace) -> None:
     corpus = news_corpus(args.bbc_dir, args.docs)
     figures = {}
-    for name, extra in (("one core (--workers 1 --threads 1)", ["--workers", "1", "--threads", "1"]), ("default", [])):
-        manifest, peak, _ = run([str(corpus), "--output", str(OUT / f"cores-{len(extra)}"), *extra])
+    runs = (
+        ("one core, --local --threads 1", ["--local", "--threads", "1"]),
+        ("one core, Ray --workers 1 --threads 1", ["--workers", "1", "--threads", "1"]),
+        ("default (Ray, a worker per core)", []),
+    )
+    for i, (name, extra) in enumerate(runs):
+        manifest, peak, _ = run([str(corpus), "--output", str(OUT / f"cores-{i}"), *extra])
         figures[name] = manifest["timing"]["tokens_per_second"]
         runner = manifest["runner"]
         print(f"{name}: {runner['mode']}, {runner['workers']} worker(s): {figures[name]:,.0f} words/s, "
               f"peak RSS of the command {peak:.2f} GB")
-    one, default = figures.values()
-    print(f"default / one core: {default / one:.2f}x (cores: {os.cpu_count()})")
+    local, ray_one, default = figures.values()
+    print(f"default / one core: {default / local:.2f}x against --local, {default / ray_one:.2f}x against one Ray "
+          f"worker (cores: {os.cpu_count()})")
 
 
 def main() -> None:

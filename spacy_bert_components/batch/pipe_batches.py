@@ -100,28 +100,32 @@ def _annotate_batch(
         with nlp.memory_zone():
             return [make_row(doc) for doc in nlp.pipe(texts, batch_size=len(texts))]
     except Exception as err:  # noqa: BLE001 - a batch's failure is handled per row below
-        if is_out_of_memory(err):
-            release_device_memory()
-            if len(texts) == 1:
-                return [
-                    make_error(
-                        f"out of memory: the document alone does not fit ({len(texts[0])} characters; "
-                        f"{type(err).__name__}: {_first_line(err)}); lower --max-chars or use a device with more memory"
-                    )
-                ]
-            half = (len(texts) + 1) // 2
-            return _annotate_batch(nlp, texts[:half], make_row, make_error) + _annotate_batch(
-                nlp, texts[half:], make_row, make_error
-            )
+        out_of_memory = is_out_of_memory(err)
+        error = f"{type(err).__name__}: {err}"
+    # Past the except clause, the exception and its frames are gone, and with
+    # them the failed batch's tensors: their memory is free for the retries.
+    if out_of_memory:
+        release_device_memory()
         if len(texts) == 1:
-            return [make_error(f"annotation failed: {type(err).__name__}: {err}")]
-        # One bad text costs only its own row: the rest are retried one by one.
-        rows: List[Row] = []
-        for text in texts:
-            rows.extend(_annotate_batch(nlp, [text], make_row, make_error))
-        return rows
+            return [
+                make_error(
+                    f"out of memory: the document alone does not fit ({len(texts[0])} characters; "
+                    f"{_first_line(error)}); lower --max-chars or use a device with more memory"
+                )
+            ]
+        half = (len(texts) + 1) // 2
+        return _annotate_batch(nlp, texts[:half], make_row, make_error) + _annotate_batch(
+            nlp, texts[half:], make_row, make_error
+        )
+    if len(texts) == 1:
+        return [make_error(f"annotation failed: {error}")]
+    # One bad text costs only its own row: the rest are retried one by one.
+    rows: List[Row] = []
+    for text in texts:
+        rows.extend(_annotate_batch(nlp, [text], make_row, make_error))
+    return rows
 
 
-def _first_line(err: BaseException) -> str:
-    text = str(err).strip()
-    return text.splitlines()[0] if text else ""
+def _first_line(text: str) -> str:
+    lines = text.strip().splitlines()
+    return lines[0] if lines else ""
