@@ -33,7 +33,8 @@ def fill_asset(local_copy: Path, dest: Path) -> None:
     # Contents only, not permissions: a read-only local copy must not give
     # read-only assets that a later fill or `spacy project assets` cannot replace.
     if source.is_dir():
-        shutil.copytree(source, dest, copy_function=shutil.copyfile)
+        # (symlinks, ignore, and the copy of each file: its contents only)
+        shutil.copytree(source, dest, False, None, shutil.copyfile)
         for folder in [dest, *(path for path in dest.rglob("*") if path.is_dir())]:
             folder.chmod(folder.stat().st_mode | 0o700)
     else:
