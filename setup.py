@@ -116,7 +116,9 @@ SUMMARIZATION_ENTRY_POINTS = {
         "spacy-bert-components.summary_scorer.v1 = spacy_bert_components.summarization.scorer:make_summary_scorer_v1",
     ],
 }
-DEFAULT_PIPELINE_ENTRY_POINTS = {
+# Registrations of training/ (the optimizer, the multi-task reader) that the
+# projects' configs name.
+TRAINING_ENTRY_POINTS = {
     "thinc_optimizers": [
         "spacy-bert-components.Adam.v1 = spacy_bert_components.training.optimizer:create_adam_v1",
     ],
@@ -140,7 +142,7 @@ ENTRY_POINTS = merge_entry_points(
     SENTIMENT_ENTRY_POINTS,
     SRL_ENTRY_POINTS,
     SUMMARIZATION_ENTRY_POINTS,
-    DEFAULT_PIPELINE_ENTRY_POINTS,
+    TRAINING_ENTRY_POINTS,
 )
 
 setup(
