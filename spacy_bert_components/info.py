@@ -6,9 +6,25 @@ from .about import __version__
 from .encoder.resolve import DEFAULT_ENCODER, resolve_encoder, weights_file, weights_sha256
 from .errors import EncoderNotFoundError
 
-# Both ship inside the package, so a wheel install finds them wherever it runs.
+# The default pipeline ships inside the package, so a wheel install finds it
+# wherever it runs.
 DEFAULT_PIPELINE_DIR = Path(__file__).parent / "default_pipeline"
-DEMO_CORPUS = Path(__file__).parent / "demo_corpus" / "demo.jsonl"
+# The demo corpus has one copy, in the repository's sample corpus; setup.py
+# copies it into the built package (PACKAGED_DEMO_CORPUS). An editable install
+# has no built copy and reads the repository's file.
+PACKAGED_DEMO_CORPUS = Path(__file__).parent / "demo_corpus" / "demo.jsonl"
+REPOSITORY_DEMO_CORPUS = Path(__file__).resolve().parent.parent / "corpus" / "demo.jsonl"
+
+
+def demo_corpus_path() -> Path:
+    """RETURNS (Path): The demo corpus: the copy built into the package, else
+    the repository's `corpus/demo.jsonl`."""
+    if PACKAGED_DEMO_CORPUS.exists():
+        return PACKAGED_DEMO_CORPUS
+    return REPOSITORY_DEMO_CORPUS
+
+
+DEMO_CORPUS = demo_corpus_path()
 
 
 def default_pipeline_path() -> Optional[Path]:

@@ -7,6 +7,9 @@ component wrote it (`annotator`), so that
 * a component never overwrites a group that something else wrote there, and
 * getters such as `doc._.summary` find the output by what it is, whatever key
   the pipeline's config chose.
+
+A kind is named like the package's registered functions:
+`spacy-bert-components.<what it holds>.v<layout version>`.
 """
 from typing import Any, Dict, Iterable, List, Optional
 
@@ -17,15 +20,25 @@ ANNOTATOR_ATTR = "annotator"
 # Where SRL frame groups in converted corpora on disk may name their kind
 # instead ("format": "bert_srl.v1"): read as `kind`.
 LEGACY_KIND_ATTR = "format"
+# Kind names that saved DocBins and pipelines' outputs on disk may carry,
+# read as the current name of the same layout so those docs keep loading.
+KIND_ALIASES: Dict[str, str] = {
+    "spacy-bert-components.sentence_sentiment": "spacy-bert-components.sentence_sentiment.v1",
+    "bert_srl.v1": "spacy-bert-components.srl_frames.v1",
+    "bert_summarizer.summary": "spacy-bert-components.summary.v1",
+    "bert_summarizer.sentences": "spacy-bert-components.summary_sentences.v1",
+}
 
 
 def group_kind(group: SpanGroup) -> Optional[str]:
-    """RETURNS (Optional[str]): What the group holds, if one of our
-    components (or converters) wrote it."""
+    """RETURNS (Optional[str]): What the group holds (its current kind name,
+    also for a group saved under an alias), if one of our components (or
+    converters) wrote it."""
     attrs = group.attrs
     if not isinstance(attrs, dict):
         return None
-    return attrs.get(KIND_ATTR, attrs.get(LEGACY_KIND_ATTR))
+    kind = attrs.get(KIND_ATTR, attrs.get(LEGACY_KIND_ATTR))
+    return KIND_ALIASES.get(kind, kind)
 
 
 def groups_of_kind(doc: Doc, kind: str) -> List[SpanGroup]:

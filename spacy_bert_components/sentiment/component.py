@@ -27,7 +27,7 @@ DEFAULT_POSITIVE_LABEL = "positive"
 DEFAULT_NEGATIVE_LABEL = "negative"
 # Marks a span group as written by a sentiment component, so the extension
 # getters find it under any key and others' groups are never overwritten.
-GROUP_KIND = "spacy-bert-components.sentence_sentiment"
+SENTENCE_SENTIMENT_KIND = "spacy-bert-components.sentence_sentiment.v1"
 
 DEFAULT_SENTIMENT_CONFIG = """
 [model]
@@ -47,7 +47,7 @@ def get_span_sentiment(span: Span) -> Optional[float]:
     """The signed sentiment of a span: its sentence's score, or for any other
     span the token-weighted mean of the sentences it overlaps. None when no
     sentiment component annotated the doc."""
-    for group in groups_of_kind(span.doc, GROUP_KIND):
+    for group in groups_of_kind(span.doc, SENTENCE_SENTIMENT_KIND):
         scores = group.attrs["scores"]
         total, weight = 0.0, 0
         for sent, score in zip(group, scores):
@@ -64,7 +64,7 @@ def get_span_sentiment(span: Span) -> Optional[float]:
 def get_doc_sentiment(doc: Doc) -> Optional[float]:
     """The signed document sentiment as stored with the sentence scores (it
     survives DocBin, which does not keep the built-in `doc.sentiment`)."""
-    for group in groups_of_kind(doc, GROUP_KIND):
+    for group in groups_of_kind(doc, SENTENCE_SENTIMENT_KIND):
         return group.attrs.get("doc_score")
     return None
 
@@ -153,7 +153,7 @@ class SentimentCategorizer(TextCategorizer):
                 doc,
                 key,
                 spans,
-                kind=GROUP_KIND,
+                kind=SENTENCE_SENTIMENT_KIND,
                 annotator=self.name,
                 attrs={
                     "labels": labels,

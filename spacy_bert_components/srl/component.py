@@ -27,7 +27,7 @@ from .predicates import is_auxiliary
 from .rolesets import RolesetIndex
 from .scorer import score_srl
 
-DEFAULT_SRL_MODEL = """
+DEFAULT_SRL_CONFIG = """
 [model]
 @architectures = "spacy-bert-components.SRLBiLSTMModel.v1"
 hidden_size = 256
@@ -40,7 +40,7 @@ dropout = 0.1
 @architectures = "spacy-bert-components.Tok2VecEncoder.v1"
 name = "default"
 """
-DEFAULT_MODEL = Config().from_str(DEFAULT_SRL_MODEL)["model"]
+DEFAULT_SRL_MODEL = Config().from_str(DEFAULT_SRL_CONFIG)["model"]
 DEFAULT_THRESHOLD = 0.5
 
 
@@ -48,7 +48,7 @@ DEFAULT_THRESHOLD = 0.5
     "bert_srl",
     assigns=["doc.spans"],
     default_config={
-        "model": DEFAULT_MODEL,
+        "model": DEFAULT_SRL_MODEL,
         "spans_key": DEFAULT_SPANS_KEY,
         "threshold": DEFAULT_THRESHOLD,
         "auxiliary_frames": False,

@@ -6,7 +6,7 @@ and pickling keep. The group holds every predicate (label "V") and argument
 span (label = role), so that plain span tools and displaCy see them, and its
 `attrs` hold the frame structure as plain token offsets (msgpack-able):
 
-    {"kind": "bert_srl.v1", "annotator": "srl" | None,
+    {"kind": "spacy-bert-components.srl_frames.v1", "annotator": "srl" | None,
      "frames": [{"predicate": [start, end], "roleset": "come.03" | None,
                  "arguments": [[role, start, end, head], ...]}, ...]}
 """
@@ -17,7 +17,7 @@ from spacy.tokens import Doc, Span, SpanGroup, Token
 
 from ..span_groups import group_kind, write_owned_group
 
-FORMAT = "bert_srl.v1"
+FRAMES_KIND = "spacy-bert-components.srl_frames.v1"
 DEFAULT_SPANS_KEY = "srl"
 PREDICATE_LABEL = "V"
 
@@ -85,7 +85,7 @@ class Frame:
 def is_srl_group(group: SpanGroup) -> bool:
     """RETURNS (bool): Whether the group holds frames (written by bert_srl or
     a converter)."""
-    return group_kind(group) == FORMAT
+    return group_kind(group) == FRAMES_KIND
 
 
 def has_frames(doc: Doc, key: str = DEFAULT_SPANS_KEY) -> bool:
@@ -116,7 +116,7 @@ def write_frames(
         for role, start, end, _ in frame.arguments:
             spans.append(Span(doc, start, end, label=role))
     write_owned_group(
-        doc, key, spans, kind=FORMAT, annotator=annotator, attrs={"frames": [f.to_msg() for f in frames]}
+        doc, key, spans, kind=FRAMES_KIND, annotator=annotator, attrs={"frames": [f.to_msg() for f in frames]}
     )
 
 

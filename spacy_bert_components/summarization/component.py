@@ -21,10 +21,10 @@ DEFAULT_SPANS_KEY = "summary"
 DEFAULT_SENTENCES_KEY = "summary_sentences"
 DEFAULT_N_SENTENCES = 3
 # What the two span groups hold: the getters find them by it, under any key.
-SUMMARY_KIND = "bert_summarizer.summary"
-SENTENCES_KIND = "bert_summarizer.sentences"
+SUMMARY_KIND = "spacy-bert-components.summary.v1"
+SENTENCES_KIND = "spacy-bert-components.summary_sentences.v1"
 
-DEFAULT_SUMMARIZER_MODEL = """
+DEFAULT_SUMMARIZER_CONFIG = """
 [model]
 @architectures = "spacy-bert-components.SummarizerModel.v1"
 hidden_width = 256
@@ -36,7 +36,7 @@ dropout = 0.1
 @architectures = "spacy-bert-components.Tok2VecEncoder.v1"
 name = "default"
 """
-DEFAULT_MODEL = Config().from_str(DEFAULT_SUMMARIZER_MODEL)["model"]
+DEFAULT_SUMMARIZER_MODEL = Config().from_str(DEFAULT_SUMMARIZER_CONFIG)["model"]
 
 
 @Language.factory(
@@ -44,7 +44,7 @@ DEFAULT_MODEL = Config().from_str(DEFAULT_SUMMARIZER_MODEL)["model"]
     assigns=["doc.spans"],
     requires=["token.is_sent_start"],
     default_config={
-        "model": DEFAULT_MODEL,
+        "model": DEFAULT_SUMMARIZER_MODEL,
         "spans_key": DEFAULT_SPANS_KEY,
         "sentences_key": DEFAULT_SENTENCES_KEY,
         "n_sentences": DEFAULT_N_SENTENCES,
