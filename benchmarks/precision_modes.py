@@ -110,7 +110,7 @@ def main() -> None:
         }
         print(name, json.dumps(result["modes"][name]))
     fp32_speed = result["modes"]["fp32"]["words_per_s"]
-    for name, mode in result["modes"].items():
+    for mode in result["modes"].values():
         mode["speed_vs_fp32"] = round(mode["words_per_s"] / fp32_speed, 2)
     print(json.dumps(result, indent=2))
 

@@ -140,6 +140,9 @@ class SRLConvHead(PredicateHead):
         high = torch.maximum(torch.maximum(tokens, positions[:, None]), low)  # none between: high == low
         rows = prefix[sents]  # [G, L + 1, W]
         width = rows.shape[-1]
-        take = lambda index: rows.gather(1, index[:, :, None].expand(-1, -1, width))
+
+        def take(index: torch.Tensor) -> torch.Tensor:
+            return rows.gather(1, index[:, :, None].expand(-1, -1, width))
+
         # log1p keeps a long stretch's sums in range while still counting.
         return self.between_out(torch.log1p(take(high) - take(low)))

@@ -125,7 +125,7 @@ def srl_loss(
         loss += part / n_pred
         d_roles[p, :n, :n_tags] = d / n_pred
         head_target = numpy.zeros((n,), dtype="f")
-        for r, a, b, h in frame.arguments:
+        for r, _start, _end, h in frame.arguments:
             if s <= h < e and r in index.role_index:
                 head_target[h - s] = 1.0
         part, d = _binary_cross_entropy(role_scores[p, :n, n_tags], head_target)

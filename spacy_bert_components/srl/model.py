@@ -314,7 +314,10 @@ def forward(model: Model, inputs: SRLInput, is_train: bool) -> Tuple[SRLScores, 
 def _convert_inputs(model: Model, inputs: Sequence[Any], is_train: bool):
     padded, lengths, pred_sent, pred_pos, threshold = inputs
     X = xp2torch(padded, requires_grad=is_train)
-    as_long = lambda a: None if a is None else torch.as_tensor(numpy.asarray(a), dtype=torch.long)
+
+    def as_long(a: Any) -> Any:
+        return None if a is None else torch.as_tensor(numpy.asarray(a), dtype=torch.long)
+
     args = ArgsKwargs(args=(X, as_long(lengths), as_long(pred_sent), as_long(pred_pos), float(threshold)), kwargs={})
 
     def reverse(d_args: ArgsKwargs):

@@ -62,7 +62,10 @@ def test_convert_bbc_split_is_reproducible(tmp_path):
     assert sorted(counts.values()) == [2, 8]
     convert_bbc(root, tmp_path / "b", seed=1, dev_fraction=0.2)
     convert_bbc(root, tmp_path / "c", seed=2, dev_fraction=0.2)
-    ids = lambda d: [doc.user_data["doc_id"] for doc in _read(tmp_path / d / "dev.spacy")]
+
+    def ids(d):
+        return [doc.user_data["doc_id"] for doc in _read(tmp_path / d / "dev.spacy")]
+
     assert ids("a") == ids("b")
     assert sorted(ids("a") + [doc.user_data["doc_id"] for doc in _read(tmp_path / "a" / "train.spacy")]) == sorted(
         f"{'tech' if i % 2 else 'sport'}/{i:03d}.txt" for i in range(10)
