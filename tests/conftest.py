@@ -76,7 +76,11 @@ def local_ray():
 
     had_token = RAY_TOKEN_FILE.exists()
     quiet_ray_environment(local_cluster=True)
-    ray.init(num_cpus=2, object_store_memory=80 * 1024 * 1024, include_dashboard=False, log_to_driver=False)
+    # address="local": a new Ray, even while a `ray.cluster_utils.Cluster`
+    # of another test run on this machine has written its address to
+    # /tmp/ray/ray_current_cluster (a bare ray.init() would join it, and
+    # refuse num_cpus).
+    ray.init(address="local", num_cpus=2, object_store_memory=80 * 1024 * 1024, include_dashboard=False, log_to_driver=False)
     yield
     ray.shutdown()
     assert RAY_TOKEN_FILE.exists() == had_token  # Ray's token file stays off

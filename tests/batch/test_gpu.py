@@ -173,7 +173,7 @@ def logical_gpu_ray() -> str:
     cluster (without --address they check this machine's GPU first).
     """
     quiet_ray_environment(local_cluster=True)
-    ray.init(num_cpus=2, num_gpus=2, object_store_memory=OBJECT_STORE, include_dashboard=False, log_to_driver=False)
+    ray.init(address="local", num_cpus=2, num_gpus=2, object_store_memory=OBJECT_STORE, include_dashboard=False, log_to_driver=False)
     yield ray.get_runtime_context().gcs_address
     ray.shutdown()
 
