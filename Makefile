@@ -27,8 +27,13 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/spacy-bert demo
 
+# Two workers, one per core of the CI machine; tests marked
+# xdist_group("ray") share one worker, so one Ray cluster runs at a time.
+# `pytest tests -m "not slow"` is the quick set while developing.
+TEST_WORKERS ?= 2
+
 test: $(STAMP)
-	$(BIN)/python -m pytest tests -q
+	$(BIN)/python -m pytest tests -q -n $(TEST_WORKERS) --dist loadgroup
 
 # spacy.load and load() on the installed default pipeline, outside the repository.
 export WHEEL_LOAD_CHECK = import spacy, spacy_bert_components as sbc; \

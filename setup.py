@@ -161,9 +161,13 @@ setup(
     install_requires=INSTALL_REQUIRES,
     # spacy-lookups-data: the lemma tables the SRL project configs load when
     # they initialize (a trained pipeline saves the table it uses).
+    # pytest-xdist: `make test` runs the suite on two workers (xdist_group
+    # and --dist loadgroup since 3.2). pytest below 9.2: xdist 3.8 groups
+    # tests by renaming Item._nodeid, which pytest 9.2 no longer reads, so
+    # the Ray tests would be spread over both workers.
     extras_require={
         "train": ["spacy-lookups-data>=1.0.5,<1.1"],
-        "test": ["pytest>=7", "spacy-lookups-data>=1.0.5,<1.1"],
+        "test": ["pytest>=7,<9.2", "pytest-xdist>=3.2", "spacy-lookups-data>=1.0.5,<1.1"],
         # spaCy on the GPU needs cupy built for the CUDA of the machine;
         # spaCy's own extras pin the matching cupy wheel.
         "cuda11x": ["spacy[cuda11x]>=3.8.0,<3.9.0"],

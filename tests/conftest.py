@@ -15,14 +15,28 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 # Frozen encoders trained by the tests cache their outputs here, never in the
-# user's cache (projects run as subprocesses inherit it).
-os.environ["SPACY_BERT_ENCODER_CACHE_DIR"] = tempfile.mkdtemp(prefix="spacy-bert-encoder-outputs-")
+# user's cache (projects run as subprocesses inherit it). Each process makes
+# its own: an xdist worker imports this file again and replaces the folder
+# it inherited from the controller, so two workers never share a cache.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+os.environ["SPACY_BERT_ENCODER_CACHE_DIR"] = tempfile.mkdtemp(prefix=f"spacy-bert-encoder-outputs-{_WORKER}-")
 atexit.register(shutil.rmtree, os.environ["SPACY_BERT_ENCODER_CACHE_DIR"], True)
 # Commands run by name (`spacy-bert` in a subprocess): find the one installed
 # beside this Python even when the virtual environment is not activated.
 os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under xdist, the modules that hold a slow test go first (in their own
+    order, so module fixtures are set up once): the scheduler hands tests out
+    in collection order, and a project workflow that starts last would run
+    alone on one core at the end. Serial runs keep pytest's order."""
+    if not hasattr(config, "workerinput"):
+        return
+    slow_modules = {getattr(item, "module", None) for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: getattr(item, "module", None) not in slow_modules)
 
 
 def real_data_root() -> Path:
@@ -107,7 +121,11 @@ def local_ray():
 
     had_token = RAY_TOKEN_FILE.exists()
     quiet_ray_environment(local_cluster=True)
-    ray.init(num_cpus=2, object_store_memory=80 * 1024 * 1024, include_dashboard=False, log_to_driver=False)
+    # address="local": a new Ray, even while a `ray.cluster_utils.Cluster`
+    # of another test run on this machine has written its address to
+    # /tmp/ray/ray_current_cluster (a bare ray.init() would join it, and
+    # refuse num_cpus).
+    ray.init(address="local", num_cpus=2, object_store_memory=80 * 1024 * 1024, include_dashboard=False, log_to_driver=False)
     yield
     ray.shutdown()
     assert RAY_TOKEN_FILE.exists() == had_token  # Ray's token file stays off

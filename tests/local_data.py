@@ -7,7 +7,6 @@ import re
 import shlex
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Callable, Dict, Iterable, Optional
 
@@ -57,16 +56,28 @@ def copy_project(name: str, dest_root: Path) -> Path:
     return dest
 
 
-def run_project(project: Path, *args: str, local_data: Optional[Path]) -> subprocess.CompletedProcess:
-    """`python -m spacy project run ARGS` in `project`, with SPACY_BERT_DATA
-    set to `local_data` (unset for None); fails the test on an error."""
-    env = {k: v for k, v in os.environ.items() if k != ENV_VAR}
+def run_project(project: Path, *args: str, local_data: Optional[Path]) -> None:
+    """`spacy project run ARGS` in `project` (ARGS: the command or workflow,
+    the project folder, then `--vars.x value` overrides), with
+    SPACY_BERT_DATA set to `local_data` (unset for None); fails the test on
+    an error, showing the failed command's output. Calls weasel's
+    `project_run` in this process, as the CLI does: every command of the
+    project still runs as its own subprocess, and each call saves a spaCy
+    start-up of several seconds."""
+    from weasel.cli.run import project_run
+    from weasel.util import parse_config_overrides
+
+    subcommand, project_dir, *rest = args
+    assert Path(project_dir) == project, f"run_project runs in {project}, ARGS name {project_dir}"
+    saved = os.environ.pop(ENV_VAR, None)
     if local_data is not None:
-        env[ENV_VAR] = str(local_data)
-    cmd = [sys.executable, "-m", "spacy", "project", "run", *args]
-    result = subprocess.run(cmd, capture_output=True, text=True, cwd=project, env=env)
-    assert result.returncode == 0, f"{' '.join(cmd)}\n" + result.stdout[-3000:] + result.stderr[-3000:]
-    return result
+        os.environ[ENV_VAR] = str(local_data)
+    try:
+        project_run(project, subcommand, overrides=parse_config_overrides(list(rest)), capture=True)
+    finally:
+        os.environ.pop(ENV_VAR, None)
+        if saved is not None:
+            os.environ[ENV_VAR] = saved
 
 
 def place_downloaded_assets(project: Path, local_data: Path, *, extra: bool = False) -> None:

@@ -106,6 +106,7 @@ def _write_corpus(path):
     db.to_disk(path)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("frozen", [False, True], ids=["finetuned", "frozen"])
 def test_spacy_train_with_tiny_bert(tiny_bert, tmp_path, frozen):
     from spacy.cli.init_config import fill_config

@@ -23,6 +23,8 @@ from spacy_bert_components.ray_session import quiet_ray_environment
 from .conftest import make_texts, write_jsonl
 
 OBJECT_STORE = 80 * 1024 * 1024
+# Ray clusters are started one at a time: on one xdist worker (--dist loadgroup).
+pytestmark = pytest.mark.xdist_group("ray")
 
 
 def fake_cupy(device_count=None, error=None) -> types.ModuleType:
@@ -173,7 +175,7 @@ def logical_gpu_ray() -> str:
     cluster (without --address they check this machine's GPU first).
     """
     quiet_ray_environment(local_cluster=True)
-    ray.init(num_cpus=2, num_gpus=2, object_store_memory=OBJECT_STORE, include_dashboard=False, log_to_driver=False)
+    ray.init(address="local", num_cpus=2, num_gpus=2, object_store_memory=OBJECT_STORE, include_dashboard=False, log_to_driver=False)
     yield ray.get_runtime_context().gcs_address
     ray.shutdown()
 
@@ -190,6 +192,7 @@ def quiet(total):
     return Progress(total, stream=io.StringIO(), bar=False)
 
 
+@pytest.mark.slow
 def test_ray_checks_gpus_before_any_work(logical_gpu_ray, gpu_inputs, tiny_pipeline, tmp_path):
     runner = CliRunner()
     args = ["annotate", "--address", logical_gpu_ray, "--model", tiny_pipeline] + [str(p) for p in gpu_inputs]
@@ -210,6 +213,7 @@ def test_ray_checks_gpus_before_any_work(logical_gpu_ray, gpu_inputs, tiny_pipel
     assert "is built without CUDA" in lines[0] or torch.cuda.is_available()
 
 
+@pytest.mark.slow
 @no_cuda
 def test_ray_workers_hold_the_gpus_asked_for(logical_gpu_ray, gpu_inputs, tiny_pipeline, tmp_path, monkeypatch):
     """The real Ray path with --gpus-per-worker 2 and no --workers: as many
@@ -238,6 +242,7 @@ def test_ray_workers_hold_the_gpus_asked_for(logical_gpu_ray, gpu_inputs, tiny_p
     assert seen and all(s["gpus"] == 2 and sorted(s["gpu_ids"]) == ["0", "1"] for s in seen)
 
 
+@pytest.mark.slow
 @no_cuda
 def test_ray_worker_without_cuda_fails_in_one_line(logical_gpu_ray, gpu_inputs, tiny_pipeline, tmp_path, monkeypatch):
     """A node that passed the probe but whose actor cannot use its GPU (a

@@ -19,6 +19,8 @@ from spacy_bert_components.ray_session import quiet_ray_environment
 from .conftest import make_texts, write_jsonl, write_parquet
 
 ray = pytest.importorskip("ray")
+# Ray clusters are started one at a time: on one xdist worker (--dist loadgroup).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("ray")]
 TOKEN_FILE = Path.home() / ".ray" / "auth_token"
 OBJECT_STORE = 80 * 1024 * 1024
 

@@ -1,6 +1,7 @@
 """projects/ner_conll03: its commands read what `spacy project assets`
 downloads, and `spacy project run all` works offline on a local copy of the
 data (SPACY_BERT_DATA: the fixture files)."""
+import pytest
 import spacy
 from thinc.api import Config
 
@@ -15,6 +16,7 @@ def test_data_reads_the_downloaded_assets(local_data, tmp_path):
     assert_data_reads_downloads(copy_project("ner_conll03", tmp_path), local_data)
 
 
+@pytest.mark.slow
 def test_project_workflow_on_a_local_copy(tiny_bert, local_data, tmp_path):
     project = copy_project("ner_conll03", tmp_path)
     # The frozen config, cut down to two steps of a small head.

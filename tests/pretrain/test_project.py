@@ -4,6 +4,8 @@ JSON lines, and `pretrain` adapts an encoder on them (the tiny BERT, two
 steps). The NER commands are those of ner_conll03's workflow."""
 import json
 
+import pytest
+
 from ..local_data import assert_assets_feed_commands, copy_project, run_project
 
 
@@ -17,6 +19,7 @@ def test_assets_feed_the_commands(tmp_path):
     assert_assets_feed_commands(_copy(tmp_path))
 
 
+@pytest.mark.slow
 def test_text_and_pretrain_commands_on_a_local_copy(tiny_bert, local_data, tmp_path):
     project = _copy(tmp_path)
     run_project(project, "data", str(project), local_data=local_data)

@@ -13,6 +13,8 @@ from .conftest import Quiet, small_settings
 
 ray = pytest.importorskip("ray")
 pytest.importorskip("ray.train.torch")
+# Ray clusters are started one at a time: on one xdist worker (--dist loadgroup).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("ray")]
 
 
 def test_two_ray_train_workers_run_to_the_end_and_write_one_checkpoint(local_ray, tiny_bert, toy_corpus, tmp_path, monkeypatch):

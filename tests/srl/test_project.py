@@ -6,6 +6,7 @@ on a tiny BERT, evaluate, package), the two configs that start from the
 trained frozen head (`continue` and the fine-tuned config) and `distil`."""
 import json
 
+import pytest
 import spacy
 from spacy.tokens import DocBin
 
@@ -23,6 +24,7 @@ def test_data_reads_the_downloaded_assets(local_data, tmp_path):
     assert_data_reads_downloads(copy_project("srl_up_english", tmp_path), local_data, DATA_COMMANDS, extra=True)
 
 
+@pytest.mark.slow
 def test_project_workflow_on_a_local_copy(tiny_bert, local_data, tmp_path):
     project = copy_project("srl_up_english", tmp_path)
     common = ["--vars.encoder", tiny_bert, "--vars.max_steps", "2", "--vars.eval_frequency", "1"]

@@ -4,6 +4,7 @@ data (SPACY_BERT_DATA: the fixture files): convert, train (two steps, tiny
 BERT), evaluate, package."""
 import json
 
+import pytest
 import spacy
 from spacy.tokens import DocBin
 
@@ -19,6 +20,7 @@ def test_data_reads_the_downloaded_assets(local_data, tmp_path):
     assert_data_reads_downloads(copy_project("summarization", tmp_path), local_data)
 
 
+@pytest.mark.slow
 def test_project_workflow_on_a_local_copy(tiny_bert, local_data, tmp_path):
     project = copy_project("summarization", tmp_path)
     run_project(
