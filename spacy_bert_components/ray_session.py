@@ -25,14 +25,15 @@ def quiet_ray_environment(*, local_cluster: bool) -> None:
 def ray_session(
     *, address: Optional[str], num_cpus: Optional[float] = None, object_store_memory: Optional[int] = None
 ) -> Iterator[None]:
-    """Connect to `address`, or start a local Ray that is stopped on exit.
-    When Ray is already initialized in this process (tests), it is used and
-    left running."""
+    """Connect to `address` (or to `RAY_ADDRESS`), or start a local Ray of
+    its own that is stopped on exit. When Ray is already initialized in this
+    process (tests), it is used and left running."""
     import ray
 
     if ray.is_initialized():
         yield
         return
+    address = address or os.environ.get("RAY_ADDRESS") or None
     quiet_ray_environment(local_cluster=address is None)
     kwargs: Dict[str, Any] = {
         "include_dashboard": False,
@@ -41,6 +42,9 @@ def ray_session(
         "configure_logging": True,
     }
     if address is None:
+        # "local": a new Ray, even where `ray start` (or another run's Ray)
+        # is up on this machine: a plain ray.init() would join that one.
+        kwargs["address"] = "local"
         kwargs["num_cpus"] = num_cpus
         kwargs["object_store_memory"] = object_store_memory or DEFAULT_OBJECT_STORE_BYTES
     else:
