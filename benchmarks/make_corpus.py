@@ -7,6 +7,7 @@ Documents are 1 to 3 sentences drawn (seeded) from the demo corpus, with an
 characters per doc) is printed, so the benchmark figures can say what was
 annotated.
 """
+
 import argparse
 import json
 import random

@@ -9,6 +9,7 @@
 
     python benchmarks/make_pipelines.py [cheap tiny encoder]
 """
+
 import sys
 from pathlib import Path
 
@@ -36,11 +37,41 @@ def tiny() -> spacy.Language:
 
     encoder = build_tiny_bert(OUT / "tiny-bert")
     nlp = cheap()
-    nlp.add_pipe("transformer", config={"model": {"@architectures": "spacy-bert-components.Encoder.v1", "name": str(encoder)}})
-    nlp.add_pipe("ner", config={"model": {"@architectures": "spacy.TransitionBasedParser.v2", "state_type": "ner", "extra_state_tokens": False, "hidden_width": 16, "maxout_pieces": 2, "use_upper": True, "tok2vec": LISTENER}})
-    nlp.add_pipe("textcat", config={"model": {"@architectures": "spacy.TextCatReduce.v1", "exclusive_classes": True, "use_reduce_first": False, "use_reduce_last": False, "use_reduce_max": False, "use_reduce_mean": True, "tok2vec": LISTENER}})
+    nlp.add_pipe(
+        "transformer", config={"model": {"@architectures": "spacy-bert-components.Encoder.v1", "name": str(encoder)}}
+    )
+    nlp.add_pipe(
+        "ner",
+        config={
+            "model": {
+                "@architectures": "spacy.TransitionBasedParser.v2",
+                "state_type": "ner",
+                "extra_state_tokens": False,
+                "hidden_width": 16,
+                "maxout_pieces": 2,
+                "use_upper": True,
+                "tok2vec": LISTENER,
+            }
+        },
+    )
+    nlp.add_pipe(
+        "textcat",
+        config={
+            "model": {
+                "@architectures": "spacy.TextCatReduce.v1",
+                "exclusive_classes": True,
+                "use_reduce_first": False,
+                "use_reduce_last": False,
+                "use_reduce_max": False,
+                "use_reduce_mean": True,
+                "tok2vec": LISTENER,
+            }
+        },
+    )
     examples = [
-        Example.from_dict(nlp.make_doc(t), {"entities": e, "cats": {"pos": float(c == "pos"), "neg": float(c == "neg")}})
+        Example.from_dict(
+            nlp.make_doc(t), {"entities": e, "cats": {"pos": float(c == "pos"), "neg": float(c == "neg")}}
+        )
         for t, e, c in TRAIN
     ]
     optimizer = nlp.initialize(lambda: examples)

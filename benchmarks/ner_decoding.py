@@ -13,6 +13,7 @@ every doc got the same entity annotation (IOB, type and KB id per token).
 
     python benchmarks/ner_decoding.py [--model PATH] [--bbc-dir DIR] [--bbc-docs 120] [--rounds 3]
 """
+
 import argparse
 import json
 import os
@@ -69,7 +70,9 @@ def main() -> None:
     nlp = load(args.model or None, config=overrides)
     ner = nlp.get_pipe("ner")
     if not greedy.supports(ner):
-        raise SystemExit(f"{args.model or 'the default pipeline'}: its NER model is outside the batched decoder's rules")
+        raise SystemExit(
+            f"{args.model or 'the default pipeline'}: its NER model is outside the batched decoder's rules"
+        )
     texts = demo_texts(DEMO_CORPUS, 1)
     if args.bbc_dir.is_dir():
         texts = bbc_texts(args.bbc_dir, args.bbc_docs, 0) + texts
@@ -85,18 +88,24 @@ def main() -> None:
         seconds = annotate(ner, our_docs, ours.predict, ours.set_annotations, nlp.batch_size)
         best["batched_s"] = min(best["batched_s"], seconds)
         attrs = [ENT_IOB, ENT_TYPE, ENT_KB_ID]
-        same = same and all(numpy.array_equal(a.to_array(attrs), b.to_array(attrs)) for a, b in zip(theirs_docs, our_docs))
+        same = same and all(
+            numpy.array_equal(a.to_array(attrs), b.to_array(attrs)) for a, b in zip(theirs_docs, our_docs)
+        )
     tokens = sum(len(doc) for doc in docs)
-    print(json.dumps({
-        "docs": len(docs),
-        "tokens": tokens,
-        "entities": sum(len(doc.ents) for doc in our_docs),
-        "identical": same,
-        **{key: round(value, 3) for key, value in best.items()},
-        "spacy_loop_us_per_token": round(1e6 * best["spacy_loop_s"] / tokens, 1),
-        "batched_us_per_token": round(1e6 * best["batched_s"] / tokens, 1),
-        "speedup": round(best["spacy_loop_s"] / best["batched_s"], 2),
-    }))
+    print(
+        json.dumps(
+            {
+                "docs": len(docs),
+                "tokens": tokens,
+                "entities": sum(len(doc.ents) for doc in our_docs),
+                "identical": same,
+                **{key: round(value, 3) for key, value in best.items()},
+                "spacy_loop_us_per_token": round(1e6 * best["spacy_loop_s"] / tokens, 1),
+                "batched_us_per_token": round(1e6 * best["batched_s"] / tokens, 1),
+                "speedup": round(best["spacy_loop_s"] / best["batched_s"], 2),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

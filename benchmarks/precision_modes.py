@@ -10,6 +10,7 @@ states and fp32's, per layer, over every real wordpiece.
 
     python benchmarks/precision_modes.py [--bbc-dir DIR] [--docs 120] [--context 256] [--threads 1]
 """
+
 import argparse
 import contextlib
 import json
@@ -21,7 +22,6 @@ from typing import Any, Callable, Dict, List
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from throughput import DEFAULT_BBC, bare_windows, bbc_texts, padded_batch  # noqa: E402
-
 
 MODES = ("fp32", "bf16_autocast", "bf16_weights", "int8_dynamic")
 
@@ -64,7 +64,9 @@ def main() -> None:
     parser.add_argument("--context", type=int, default=256, help="window in wordpieces, specials included")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--modes", nargs="+", choices=MODES, help="default: all, the bf16 ones only where the CPU has native bf16")
+    parser.add_argument(
+        "--modes", nargs="+", choices=MODES, help="default: all, the bf16 ones only where the CPU has native bf16"
+    )
     args = parser.parse_args()
     import copy
 
@@ -87,7 +89,10 @@ def main() -> None:
         "fp32": lambda: (fp32, plain),
         "bf16_autocast": lambda: (fp32, lambda: torch.autocast("cpu", dtype=torch.bfloat16)),
         "bf16_weights": lambda: (copy.deepcopy(fp32).to(torch.bfloat16), plain),
-        "int8_dynamic": lambda: (torch.ao.quantization.quantize_dynamic(copy.deepcopy(fp32), {torch.nn.Linear}, dtype=torch.qint8), plain),
+        "int8_dynamic": lambda: (
+            torch.ao.quantization.quantize_dynamic(copy.deepcopy(fp32), {torch.nn.Linear}, dtype=torch.qint8),
+            plain,
+        ),
     }
     names = args.modes or [name for name in MODES if native_bf16("cpu") or not name.startswith("bf16")]
     if "fp32" not in names:
@@ -96,7 +101,14 @@ def main() -> None:
         print("No native bf16 on this CPU: the bf16 modes are left out (name them in --modes to run them emulated)")
     modes = {name: makers[name]() for name in names}
     reference = run(fp32, data, plain, keep=True)
-    result: Dict[str, Any] = {"docs": len(texts), "words": words, "context": args.context, "threads": args.threads, "native_bf16": native_bf16("cpu"), "modes": {}}
+    result: Dict[str, Any] = {
+        "docs": len(texts),
+        "words": words,
+        "context": args.context,
+        "threads": args.threads,
+        "native_bf16": native_bf16("cpu"),
+        "modes": {},
+    }
     for name, (model, context) in modes.items():
         run(model, data[:2], context)  # warm up
         best = float("inf")

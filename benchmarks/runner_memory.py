@@ -20,6 +20,7 @@ cores: the default command (a Ray worker per core) against one core (`--local
 
 Inputs are written under benchmarks/out/runner/ (not committed).
 """
+
 import argparse
 import json
 import os
@@ -139,7 +140,9 @@ def soak(args: argparse.Namespace) -> None:
     written = []
     for path in sorted(out.glob("part-*.parquet")):
         table = pq.read_table(path, columns=["n_tokens"])
-        written.append((path.stat().st_mtime, table.num_rows, sum(n or 0 for n in table.column("n_tokens").to_pylist())))
+        written.append(
+            (path.stat().st_mtime, table.num_rows, sum(n or 0 for n in table.column("n_tokens").to_pylist()))
+        )
     written.sort()
 
     def rss_at(moment: float) -> int:
@@ -157,13 +160,18 @@ def soak(args: argparse.Namespace) -> None:
     def words_per_second(part: List[Tuple[float, int, int]], start: float) -> float:
         return sum(tokens for _, _, tokens in part) / (part[-1][0] - start)
 
-    first = words_per_second(written[1:tenth + 1], written[0][0])
+    first = words_per_second(written[1 : tenth + 1], written[0][0])
     final = words_per_second(written[-tenth:], written[-tenth - 1][0])
     print(f"{args.texts} texts, {len(written)} blocks, {manifest['timing']['tokens_per_second']:,.0f} words/s overall")
-    print(f"RSS after the first 5,000 texts {first_5k / 1e9:.3f} GB, after the last block {last / 1e9:.3f} GB: "
-          f"{last / first_5k:.3f}x; peak {peak:.3f} GB")
+    print(
+        f"RSS after the first 5,000 texts {first_5k / 1e9:.3f} GB, after the last block {last / 1e9:.3f} GB: "
+        f"{last / first_5k:.3f}x; peak {peak:.3f} GB"
+    )
     print(f"words/s, first tenth of the blocks {first:,.0f}, last tenth {final:,.0f}: {final / first:.3f}x")
-    print("RSS samples (s, GB):", ", ".join(f"{t - samples[0][0]:.0f}:{r / 1e9:.2f}" for t, r in samples[:: max(1, len(samples) // 15)]))
+    print(
+        "RSS samples (s, GB):",
+        ", ".join(f"{t - samples[0][0]:.0f}:{r / 1e9:.2f}" for t, r in samples[:: max(1, len(samples) // 15)]),
+    )
 
 
 def cores(args: argparse.Namespace) -> None:
@@ -178,11 +186,15 @@ def cores(args: argparse.Namespace) -> None:
         manifest, peak, _ = run([str(corpus), "--output", str(OUT / f"cores-{i}"), *extra])
         figures[name] = manifest["timing"]["tokens_per_second"]
         runner = manifest["runner"]
-        print(f"{name}: {runner['mode']}, {runner['workers']} worker(s): {figures[name]:,.0f} words/s, "
-              f"peak RSS of the command {peak:.2f} GB")
+        print(
+            f"{name}: {runner['mode']}, {runner['workers']} worker(s): {figures[name]:,.0f} words/s, "
+            f"peak RSS of the command {peak:.2f} GB"
+        )
     local, ray_one, default = figures.values()
-    print(f"default / one core: {default / local:.2f}x against --local, {default / ray_one:.2f}x against one Ray "
-          f"worker (cores: {os.cpu_count()})")
+    print(
+        f"default / one core: {default / local:.2f}x against --local, {default / ray_one:.2f}x against one Ray "
+        f"worker (cores: {os.cpu_count()})"
+    )
 
 
 def main() -> None:

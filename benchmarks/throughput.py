@@ -25,6 +25,7 @@ The BBC folder is `News Articles/<category>/NNN.txt` of BBC News Summary
 (`--bbc-dir`, or the environment variable SPACY_BERT_BBC_DIR); without it
 only the demo corpus is measured.
 """
+
 import argparse
 import gc
 import json
@@ -141,7 +142,9 @@ def pipeline_seconds(nlp, texts: List[str], batch_size: int, sync) -> Tuple[floa
         watch.remove()
 
 
-def measure(nlp, texts: List[str], context: int, threads: int, rounds: int, bare_batch: int, device: str) -> Dict[str, Any]:
+def measure(
+    nlp, texts: List[str], context: int, threads: int, rounds: int, bare_batch: int, device: str
+) -> Dict[str, Any]:
     import torch
 
     from spacy_bert_components.threads import set_compute_threads
@@ -196,18 +199,27 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="", help="pipeline path (default: the embedded default)")
-    parser.add_argument("--precision", choices=["fp32", "bf16"], default=None, help="override the encoder's precision setting")
+    parser.add_argument(
+        "--precision", choices=["fp32", "bf16"], default=None, help="override the encoder's precision setting"
+    )
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2], help="torch thread counts, each measured")
     parser.add_argument("--bbc-dir", type=Path, default=Path(os.environ.get("SPACY_BERT_BBC_DIR", DEFAULT_BBC)))
     parser.add_argument("--bbc-docs", type=int, default=120, help="BBC articles, a seeded sample")
     parser.add_argument("--demo-corpus", type=Path, default=DEMO_CORPUS)
     parser.add_argument("--demo-repeat", type=int, default=20, help="times the 12 demo documents are repeated")
-    parser.add_argument("--context", type=int, default=0, help="bare encoder window in wordpieces (default: the pipeline's budget)")
+    parser.add_argument(
+        "--context", type=int, default=0, help="bare encoder window in wordpieces (default: the pipeline's budget)"
+    )
     # 16 windows of 256 ran faster than 8, 32 or 64 on the project's CPU at
     # one thread, in fp32 and bf16: the fastest is the reference.
     parser.add_argument("--bare-batch", type=int, default=16, help="windows per bare encoder batch")
     parser.add_argument("--rounds", type=int, default=3, help="rounds; the fastest of each is kept")
-    parser.add_argument("--max-batch-items", type=int, default=0, help="override the transformer's max_batch_items (doc tokens per encoder call)")
+    parser.add_argument(
+        "--max-batch-items",
+        type=int,
+        default=0,
+        help="override the transformer's max_batch_items (doc tokens per encoder call)",
+    )
     parser.add_argument("--gpu-id", type=int, default=-1, help="run on this CUDA device (needs spaCy's cupy extra)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--output", type=Path, default=None, help="also write the figures as JSON")

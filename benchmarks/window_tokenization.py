@@ -11,6 +11,7 @@ to tokenizing the windows, are counted).
 
     python benchmarks/window_tokenization.py [--model PATH] [--bbc-dir DIR] [--bbc-docs 120] [--rounds 3]
 """
+
 import argparse
 import json
 import os

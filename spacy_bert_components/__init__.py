@@ -1,4 +1,5 @@
 """spaCy pipeline components backed by one shared BERT encoder."""
+
 from .about import __version__
 
 

@@ -9,6 +9,7 @@ from the class itself. `tests/test_compat.py` checks that what is built here
 matches what spacy-transformers builds, so a version that changes its
 constructors fails there first.
 """
+
 from typing import Any, Callable, Optional
 
 from spacy_transformers.layers.hf_shim import HFShim

@@ -1,4 +1,5 @@
 """Array helpers the components share for their numpy-side scoring."""
+
 from typing import Any
 
 import numpy

@@ -4,6 +4,7 @@ The demo goes through the batch runner in one local process, then prints the
 rows it wrote: what is printed and what is in the Parquet files are the same
 annotations by construction.
 """
+
 import json
 import shutil
 from pathlib import Path

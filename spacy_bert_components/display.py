@@ -3,6 +3,7 @@ HTML page: entities (displaCy's ent style), sentiment per sentence and the
 summary (displaCy's span style), semantic frames (`srl.visualize`). A section
 is shown when the doc carries that annotation, so any pipeline of these
 components (or spaCy's own `ner`) can be shown."""
+
 import html
 from typing import Any, Dict, List, Optional
 
@@ -97,7 +98,9 @@ def _span_lines(doc: Doc, spans: List[Dict[str, Any]], colors: Dict[str, str]) -
 
 
 def _sentiment_html(doc: Doc, group: Optional[SpanGroup]) -> str:
-    probs = ", ".join(f"{html.escape(label)} {prob:.3f}" for label, prob in sorted(doc.cats.items(), key=lambda kv: -kv[1]))
+    probs = ", ".join(
+        f"{html.escape(label)} {prob:.3f}" for label, prob in sorted(doc.cats.items(), key=lambda kv: -kv[1])
+    )
     parts = [f"<p>Document: {probs or '-'}</p>"] if doc.cats else []
     if group is not None:
         spans, colors = [], {}

@@ -5,6 +5,7 @@ terse "Cannot use GPU, CuPy is not installed"; `gpu_problem` says which
 piece is missing and what to install. torch and cupy are imported inside the
 functions: importing this module stays cheap.
 """
+
 from typing import Optional
 
 from .errors import GPUUnavailableError

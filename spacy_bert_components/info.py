@@ -1,4 +1,5 @@
 """What `spacy-bert info` reports."""
+
 from pathlib import Path
 from typing import Any, Dict, Optional
 

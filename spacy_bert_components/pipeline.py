@@ -1,5 +1,6 @@
 """Building and loading pipelines: `load()`, an encoder-only pipeline
 (benchmarks), and `freeze_loaded_objects()` for processes that only annotate."""
+
 import gc
 from pathlib import Path
 from typing import Optional, Union

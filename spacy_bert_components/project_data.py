@@ -9,6 +9,7 @@ copied from the same path in the copy. Copies, not symbolic links:
 `spacy project assets` resolves links and would replace or delete what they
 point to, which would be the local copy itself.
 """
+
 import shutil
 from pathlib import Path
 from typing import List, Optional, Sequence
@@ -54,7 +55,9 @@ def fill_assets(assets: Sequence[Path], local_copy: Optional[Path]) -> List[str]
         raise ProjectDataError(f"not under {ASSETS}/: {', '.join(outside)}")
     if local_copy is not None:
         if not local_copy.is_dir():
-            raise ProjectDataError(f"{ENV_VAR}={local_copy}: no such folder (a relative path is read from the project folder)")
+            raise ProjectDataError(
+                f"{ENV_VAR}={local_copy}: no such folder (a relative path is read from the project folder)"
+            )
         for dest in assets:
             fill_asset(local_copy, Path(dest))
         return [f"{dest}: copied from {local_copy / Path(dest).relative_to(ASSETS)}" for dest in assets]

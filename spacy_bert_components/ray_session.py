@@ -1,6 +1,7 @@
 """The Ray session both runners use (`spacy-bert annotate`, `spacy-bert
 pretrain`): connect to a cluster or start a local Ray, with Ray's own noise
 off unless the user asked for it."""
+
 import logging
 import os
 from contextlib import contextmanager

@@ -11,6 +11,7 @@ component wrote it (`annotator`), so that
 A kind is named like the package's registered functions:
 `spacy-bert-components.<what it holds>.v<layout version>`.
 """
+
 from typing import Any, Dict, Iterable, List, Optional
 
 from spacy.tokens import Doc, Span, SpanGroup

@@ -1,4 +1,5 @@
 """Reading public data files for the converters."""
+
 from pathlib import Path
 from typing import Iterator
 

@@ -10,6 +10,7 @@ rounding, and torch's thread setting applies, which the batch runner sets
 per worker). Other models in the process keep thinc's default ops, and GPU
 ops are never replaced.
 """
+
 import numpy
 import torch
 from thinc.api import Model, NumpyOps

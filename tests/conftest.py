@@ -1,5 +1,6 @@
 """Shared fixtures, built once per test session, no download: a tiny BERT,
 a small local copy of every data set, and the full data where present."""
+
 import atexit
 import os
 import shutil
@@ -105,7 +106,9 @@ def shared_data() -> Path:
     where the full data is absent."""
     root = real_data_root()
     if not root.is_dir():
-        pytest.skip(f"full data sets not found at {root} (set SPACY_BERT_DATA to a local copy): check on the real data skipped")
+        pytest.skip(
+            f"full data sets not found at {root} (set SPACY_BERT_DATA to a local copy): check on the real data skipped"
+        )
     return root
 
 
@@ -125,7 +128,9 @@ def local_ray():
     # of another test run on this machine has written its address to
     # /tmp/ray/ray_current_cluster (a bare ray.init() would join it, and
     # refuse num_cpus).
-    ray.init(address="local", num_cpus=2, object_store_memory=80 * 1024 * 1024, include_dashboard=False, log_to_driver=False)
+    ray.init(
+        address="local", num_cpus=2, object_store_memory=80 * 1024 * 1024, include_dashboard=False, log_to_driver=False
+    )
     yield
     ray.shutdown()
     assert RAY_TOKEN_FILE.exists() == had_token  # Ray's token file stays off

@@ -2,6 +2,7 @@
 assets/ and the shared data folder are (what SPACY_BERT_DATA points at),
 written from each task's fixtures; and the helpers that check and run a
 project on it."""
+
 import os
 import re
 import shlex
@@ -142,7 +143,9 @@ def assert_assets_feed_commands(
         for dep in cmd.get("deps", []):
             if any(dep == out or dep.startswith(out.rstrip("/") + "/") for out in made):
                 continue
-            assert (project / dep).exists(), f"command {cmd['name']} reads {dep}: no command makes it, no asset holds it"
+            assert (project / dep).exists(), (
+                f"command {cmd['name']} reads {dep}: no command makes it, no asset holds it"
+            )
 
 
 def assert_data_reads_downloads(

@@ -1,6 +1,7 @@
 """The names the package registers in code and the entry points setup.py
 declares, read from the source (nothing is imported or installed), and the
 check that they agree both ways."""
+
 import ast
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
@@ -77,8 +78,16 @@ def declared_entry_points(setup_py: Path = REPO_ROOT / "setup.py") -> Registrati
     """
     found: Registrations = {}
     for node in ast.parse(setup_py.read_text(encoding="utf8")).body:
-        target = node.target if isinstance(node, ast.AnnAssign) else (node.targets[0] if isinstance(node, ast.Assign) else None)
-        if not isinstance(target, ast.Name) or not target.id.endswith("_ENTRY_POINTS") or not isinstance(node.value, ast.Dict):
+        target = (
+            node.target
+            if isinstance(node, ast.AnnAssign)
+            else (node.targets[0] if isinstance(node, ast.Assign) else None)
+        )
+        if (
+            not isinstance(target, ast.Name)
+            or not target.id.endswith("_ENTRY_POINTS")
+            or not isinstance(node.value, ast.Dict)
+        ):
             continue
         for group, lines in ast.literal_eval(node.value).items():
             for line in lines:
@@ -94,7 +103,18 @@ def registration_mismatches(code: Registrations, declared: Registrations) -> Lis
     declared (Registrations): What the entry points declare.
     RETURNS (List[str]): One line per disagreement; empty when they agree.
     """
-    problems = [f"{group}:{name} is registered in {code[(group, name)]} but setup.py declares no entry point for it" for group, name in sorted(set(code) - set(declared))]
-    problems += [f"{group}:{name} is declared in setup.py ({declared[(group, name)]}) but nothing in the code registers it" for group, name in sorted(set(declared) - set(code))]
-    problems += [f"{group}:{name}: setup.py points to {declared[key]}, the code registers {code[key]}" for key in sorted(set(code) & set(declared)) for group, name in [key] if code[key] != declared[key]]
+    problems = [
+        f"{group}:{name} is registered in {code[(group, name)]} but setup.py declares no entry point for it"
+        for group, name in sorted(set(code) - set(declared))
+    ]
+    problems += [
+        f"{group}:{name} is declared in setup.py ({declared[(group, name)]}) but nothing in the code registers it"
+        for group, name in sorted(set(declared) - set(code))
+    ]
+    problems += [
+        f"{group}:{name}: setup.py points to {declared[key]}, the code registers {code[key]}"
+        for key in sorted(set(code) & set(declared))
+        for group, name in [key]
+        if code[key] != declared[key]
+    ]
     return problems

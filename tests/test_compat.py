@@ -1,6 +1,7 @@
 """`_compat.py`'s seams: each test fails on the first thinc, spacy-transformers
 or transformers version that changes what the seam relies on (these read the
 libraries' private attributes on purpose: the package does not)."""
+
 import numpy
 import spacy
 from spacy_transformers.layers.hf_shim import HFShim
@@ -20,7 +21,14 @@ def _node_shape(model):
     """What thinc's constructor was given, node by node: name, dims, attrs,
     params, refs and shim types."""
     return [
-        (node.name, sorted(node.dim_names), sorted(node.attrs), sorted(node.param_names), sorted(node.ref_names), len(node.shims))
+        (
+            node.name,
+            sorted(node.dim_names),
+            sorted(node.attrs),
+            sorted(node.param_names),
+            sorted(node.ref_names),
+            len(node.shims),
+        )
         for node in model.walk()
     ]
 

@@ -3,6 +3,7 @@
 The sentences are this project's own; they check what any reasonable model
 gets right, not benchmark figures.
 """
+
 import pytest
 
 import spacy_bert_components
@@ -30,10 +31,12 @@ def test_obvious_person_and_city(nlp):
 
 
 def test_plain_reviews(nlp):
-    good, bad = nlp.pipe([
-        "This is a wonderful, moving film with brilliant acting. I loved every minute.",
-        "A dull, boring and badly acted mess. The worst film I have seen this year.",
-    ])
+    good, bad = nlp.pipe(
+        [
+            "This is a wonderful, moving film with brilliant acting. I loved every minute.",
+            "A dull, boring and badly acted mess. The worst film I have seen this year.",
+        ]
+    )
     assert good.sentiment > 0 and max(good.cats, key=good.cats.get) == "positive"
     assert bad.sentiment < 0 and max(bad.cats, key=bad.cats.get) == "negative"
 

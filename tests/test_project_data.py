@@ -1,4 +1,5 @@
 """`spacy-bert fill-assets`: the projects' data step."""
+
 import stat
 from pathlib import Path
 

@@ -1,6 +1,7 @@
 """The names this package registers: the expected list, the code's
 registrations and setup.py's entry points agree both ways, and every
 installed entry point resolves."""
+
 from importlib.metadata import distribution
 
 import pytest

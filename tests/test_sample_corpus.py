@@ -1,6 +1,7 @@
 """The repository's sample corpus (`corpus/`): one real-text file in each
 input format, every file described in its README, and the single copy of the
 demo corpus that the package ships."""
+
 import json
 import subprocess
 import sys

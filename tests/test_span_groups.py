@@ -1,5 +1,6 @@
 """Span-group kinds: one naming convention, and docs saved under the older
 kind names still read through every getter."""
+
 import re
 
 import spacy
@@ -24,20 +25,50 @@ def old_kind_doc(nlp):
     names (attrs as they were: kind, annotator and the task's payload)."""
     doc = nlp("John ate the apple. Mary was happy.")
     first, second = doc[0:5], doc[5:9]
-    doc.spans["sentiment"] = SpanGroup(doc, name="sentiment", spans=[first, second], attrs={
-        "kind": "spacy-bert-components.sentence_sentiment", "annotator": "sentiment",
-        "labels": ["negative", "positive"], "probs": [[0.4, 0.6], [0.1, 0.9]], "scores": [0.2, 0.8], "doc_score": 0.5,
-    })
+    doc.spans["sentiment"] = SpanGroup(
+        doc,
+        name="sentiment",
+        spans=[first, second],
+        attrs={
+            "kind": "spacy-bert-components.sentence_sentiment",
+            "annotator": "sentiment",
+            "labels": ["negative", "positive"],
+            "probs": [[0.4, 0.6], [0.1, 0.9]],
+            "scores": [0.2, 0.8],
+            "doc_score": 0.5,
+        },
+    )
     frame = FrameData((1, 2), "eat.01", [("ARG0", 0, 1, 0), ("ARG1", 2, 4, 3)])
-    doc.spans["srl"] = SpanGroup(doc, name="srl", spans=[doc[1:2], doc[0:1], doc[2:4]], attrs={
-        "kind": "bert_srl.v1", "annotator": "srl", "frames": [frame.to_msg()],
-    })
-    doc.spans["summary_sentences"] = SpanGroup(doc, name="summary_sentences", spans=[first, second], attrs={
-        "kind": "bert_summarizer.sentences", "annotator": "summarizer", "scores": [0.7, 0.3],
-    })
-    doc.spans["summary"] = SpanGroup(doc, name="summary", spans=[first], attrs={
-        "kind": "bert_summarizer.summary", "annotator": "summarizer", "scores": [0.7],
-    })
+    doc.spans["srl"] = SpanGroup(
+        doc,
+        name="srl",
+        spans=[doc[1:2], doc[0:1], doc[2:4]],
+        attrs={
+            "kind": "bert_srl.v1",
+            "annotator": "srl",
+            "frames": [frame.to_msg()],
+        },
+    )
+    doc.spans["summary_sentences"] = SpanGroup(
+        doc,
+        name="summary_sentences",
+        spans=[first, second],
+        attrs={
+            "kind": "bert_summarizer.sentences",
+            "annotator": "summarizer",
+            "scores": [0.7, 0.3],
+        },
+    )
+    doc.spans["summary"] = SpanGroup(
+        doc,
+        name="summary",
+        spans=[first],
+        attrs={
+            "kind": "bert_summarizer.summary",
+            "annotator": "summarizer",
+            "scores": [0.7],
+        },
+    )
     return doc
 
 

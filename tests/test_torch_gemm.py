@@ -1,4 +1,5 @@
 """`TorchGemmOps.gemm` gives thinc's `NumpyOps.gemm` results, in every layout."""
+
 import numpy
 import pytest
 from thinc.api import Maxout, NumpyOps, chain

@@ -1,4 +1,5 @@
 """`spacy train` on the tiny BERT, through entry points alone (no --code)."""
+
 import subprocess
 import sys
 
@@ -119,19 +120,28 @@ def test_spacy_train_with_tiny_bert(tiny_bert, tmp_path, frozen):
     config.to_disk(tmp_path / "base.cfg", interpolate=False)
     fill_config(tmp_path / "config.cfg", tmp_path / "base.cfg", silent=True)
     cmd = [
-        sys.executable, "-m", "spacy", "train", str(tmp_path / "config.cfg"),
-        "--output", str(tmp_path / "out"),
-        "--paths.train", str(tmp_path / "train.spacy"),
-        "--paths.dev", str(tmp_path / "train.spacy"),
-        "--paths.encoder", tiny_bert,
+        sys.executable,
+        "-m",
+        "spacy",
+        "train",
+        str(tmp_path / "config.cfg"),
+        "--output",
+        str(tmp_path / "out"),
+        "--paths.train",
+        str(tmp_path / "train.spacy"),
+        "--paths.dev",
+        str(tmp_path / "train.spacy"),
+        "--paths.encoder",
+        tiny_bert,
     ]
     result = subprocess.run(cmd, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     nlp = spacy.load(tmp_path / "out" / "model-last")
     assert set(nlp("good").cats) == {"POS", "NEG"}
     if frozen:  # the encoder is saved by reference, and still the tiny BERT's
-        from spacy_bert_components.encoder.resolve import weights_sha256
         from pathlib import Path
+
+        from spacy_bert_components.encoder.resolve import weights_sha256
 
         trf_bytes = nlp.get_pipe("transformer").model.to_bytes()
         assert weights_sha256(Path(tiny_bert)).encode() in trf_bytes

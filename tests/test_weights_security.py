@@ -4,6 +4,7 @@ carries a pickled callable fails to load without running it.
 thinc and spacy-transformers read torch weights with a bare `torch.load`;
 from torch 2.6 on that means `weights_only=True`, which is why setup.py
 asks for torch >= 2.6. This test fails on an older torch."""
+
 import io
 import pickle
 from pathlib import Path

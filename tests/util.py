@@ -1,4 +1,5 @@
 """Helpers for tests: pipelines on the tiny BERT."""
+
 from typing import Optional
 
 import spacy
@@ -21,7 +22,9 @@ def listener_config(*, mix_layers: bool = False, upstream: str = "*") -> dict:
     return {"@architectures": "spacy-bert-components.Listener.v1", "upstream": upstream, "mix_layers": mix_layers}
 
 
-def blank_with_encoder(tiny_bert: str, *, hidden_states: bool = False, sentencizer: bool = True, lang: Optional[str] = "en") -> Language:
+def blank_with_encoder(
+    tiny_bert: str, *, hidden_states: bool = False, sentencizer: bool = True, lang: Optional[str] = "en"
+) -> Language:
     """A blank pipeline with a sentencizer and a shared tiny `transformer`."""
     nlp = spacy.blank(lang or "en")
     if sentencizer:

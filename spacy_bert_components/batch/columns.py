@@ -8,6 +8,7 @@ entities from `doc.ents`; sentiment from `doc.cats` ({label: prob}) and
 `.arguments` (list of (role, Span))); summaries from `doc.spans["summary"]`
 with the sentence scores in `doc.spans["summary"].attrs["scores"]`.
 """
+
 from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Optional
 

@@ -1,6 +1,7 @@
 """Running a planned run's blocks: in this process (`--local`) or on Ray
 workers, with the Ray session and the number of workers it needs. Only
 annotation happens here; writing and counting are the runner's."""
+
 import contextlib
 import math
 import os
@@ -72,9 +73,7 @@ def run_session(settings: RunSettings) -> Any:
         return contextlib.nullcontext()
     from ..ray_session import ray_session
 
-    return ray_session(
-        address=settings.address, num_cpus=None, object_store_memory=settings.object_store_memory
-    )
+    return ray_session(address=settings.address, num_cpus=None, object_store_memory=settings.object_store_memory)
 
 
 def _available_cpus(settings: RunSettings) -> int:
@@ -167,4 +166,3 @@ def annotated_tables(
         threads=settings.threads,
         retried=retried,
     )
-

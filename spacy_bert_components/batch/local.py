@@ -1,4 +1,5 @@
 """`--local`: read, annotate and hand back blocks in this process, no Ray."""
+
 import gc
 from typing import Iterator, List, Optional
 

@@ -5,6 +5,7 @@ It is written when a run starts (status "running") and rewritten when it ends
 model hash) with the one in the manifest, so that a resumed run never mixes
 blocks of two different runs.
 """
+
 import hashlib
 import json
 import os

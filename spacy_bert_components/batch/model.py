@@ -1,5 +1,6 @@
 """Which pipeline a run uses: find it, load it in a worker, hash it, and tell
 its output columns from its config without loading its weights."""
+
 import hashlib
 from pathlib import Path
 from typing import Optional

@@ -8,6 +8,7 @@ characters as well as by documents, so one long document does not bring
 others into its forward pass; a batch that runs out of memory is split in
 halves down to one document.
 """
+
 from typing import Callable, Iterator, List, Sequence, Tuple, TypeVar
 
 from spacy.language import Language

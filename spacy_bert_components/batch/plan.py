@@ -1,6 +1,7 @@
 """What a run of `spacy-bert annotate` will do, built and checked before
 anything runs: its settings, inputs, model, output columns, resume policy,
 blocks and the manifest that records them."""
+
 import platform
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -185,9 +186,7 @@ def start_manifest(plan: RunPlan, blocks: Plan, *, workers: int, started: str) -
             "hash": plan.model_hash,
             "columns": plan.spec.names(),
         },
-        "options": dict(
-            settings.output_options(), batch_size=settings.batch_size, batch_chars=settings.batch_chars
-        ),
+        "options": dict(settings.output_options(), batch_size=settings.batch_size, batch_chars=settings.batch_chars),
         "runner": {
             "mode": "local" if settings.local else "ray",
             "workers": workers,

@@ -1,5 +1,6 @@
 """Progress of a run: a bar with docs/s and ETA on a terminal, plain lines
 every few seconds otherwise, and the counts for the final summary."""
+
 import sys
 import time
 from dataclasses import dataclass, field

@@ -3,6 +3,7 @@ read task per block) -> `map_batches` over a pool of annotator actors -> the
 driver, which writes each block. Each actor loads the pipeline itself: no
 pipeline travels through the object store, only Arrow tables.
 """
+
 import functools
 import logging
 import re

@@ -3,6 +3,7 @@ output folder of Parquet blocks and a manifest. The CLI only parses options
 and calls this. The run is planned and checked first (`plan.py`), its blocks
 annotated by an executor (`execute.py`), and each block written as it is
 complete (`writer.py`); rows in and rows out are counted here."""
+
 import time
 from dataclasses import dataclass, field
 from pathlib import Path

@@ -2,6 +2,7 @@
 pieces; a block's file is written once all its rows are there, atomically
 (a temporary name in the same folder, then a rename), so a killed run leaves
 only whole files, and a block retried after a worker died is written once."""
+
 import os
 import re
 from pathlib import Path

@@ -1,5 +1,6 @@
 """`spacy-bert annotate`: the batch runner's command. Click parses; the work
 is `batch.runner.annotate_corpus`, imported inside so `--help` is instant."""
+
 import sys
 from pathlib import Path
 from typing import Optional, Tuple
@@ -12,22 +13,76 @@ from .failures import exit_on_error
 
 @click.command()
 @click.argument("inputs", metavar="INPUT...", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--output", "-o", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder for the Parquet output and _manifest.json.")
-@click.option("--model", "-m", default=None, help="Pipeline directory or installed package (default: the embedded default pipeline).")
-@click.option("--text-column", default="text", show_default=True, help="Column (Parquet) or field (JSON lines) holding the text.")
-@click.option("--id-column", default="id", show_default=True, help="Column or field holding the id; when absent, ids are FILE:ROW or ARCHIVE/MEMBER.")
-@click.option("--workers", type=int, default=None, help="Ray workers, each with its own pipeline (default: one per CPU).")
-@click.option("--cpus-per-worker", type=float, default=None, help="CPUs reserved per worker (default: 90% of an even share, leaving room for the read tasks).")
-@click.option("--gpus-per-worker", type=float, default=0.0, show_default=True, help="GPUs per worker (1 or a fraction); > 0 runs spaCy on the GPU.")
+@click.option(
+    "--output",
+    "-o",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the Parquet output and _manifest.json.",
+)
+@click.option(
+    "--model",
+    "-m",
+    default=None,
+    help="Pipeline directory or installed package (default: the embedded default pipeline).",
+)
+@click.option(
+    "--text-column", default="text", show_default=True, help="Column (Parquet) or field (JSON lines) holding the text."
+)
+@click.option(
+    "--id-column",
+    default="id",
+    show_default=True,
+    help="Column or field holding the id; when absent, ids are FILE:ROW or ARCHIVE/MEMBER.",
+)
+@click.option(
+    "--workers", type=int, default=None, help="Ray workers, each with its own pipeline (default: one per CPU)."
+)
+@click.option(
+    "--cpus-per-worker",
+    type=float,
+    default=None,
+    help="CPUs reserved per worker (default: 90% of an even share, leaving room for the read tasks).",
+)
+@click.option(
+    "--gpus-per-worker",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="GPUs per worker (1 or a fraction); > 0 runs spaCy on the GPU.",
+)
 @click.option("--batch-size", type=int, default=32, show_default=True, help="Most documents per nlp.pipe batch.")
-@click.option("--batch-chars", type=int, default=50_000, show_default=True, help="Most characters per nlp.pipe batch: a longer document is a batch of its own.")
-@click.option("--address", default=None, help="Address of an existing Ray cluster (default: start a local Ray and stop it at the end).")
+@click.option(
+    "--batch-chars",
+    type=int,
+    default=50_000,
+    show_default=True,
+    help="Most characters per nlp.pipe batch: a longer document is a batch of its own.",
+)
+@click.option(
+    "--address",
+    default=None,
+    help="Address of an existing Ray cluster (default: start a local Ray and stop it at the end).",
+)
 @click.option("--local", is_flag=True, help="No Ray: one process (small jobs, debugging).")
-@click.option("--resume", is_flag=True, help="Finish an interrupted run in --output: blocks already written are skipped.")
+@click.option(
+    "--resume", is_flag=True, help="Finish an interrupted run in --output: blocks already written are skipped."
+)
 @click.option("--limit", type=int, default=None, help="Annotate only the first N documents.")
 @click.option("--max-chars", type=int, default=100_000, show_default=True, help="Longer texts become error rows.")
-@click.option("--threads", type=int, default=None, help="torch and BLAS threads per process (default: --local: their default, one per core; Ray: one per whole CPU reserved).")
-@click.option("--rows-per-file", type=int, default=1000, show_default=True, help="Documents per output file (fewer for small inputs, so every worker gets work).")
+@click.option(
+    "--threads",
+    type=int,
+    default=None,
+    help="torch and BLAS threads per process (default: --local: their default, one per core; Ray: one per whole CPU reserved).",
+)
+@click.option(
+    "--rows-per-file",
+    type=int,
+    default=1000,
+    show_default=True,
+    help="Documents per output file (fewer for small inputs, so every worker gets work).",
+)
 def annotate(
     inputs: Tuple[Path, ...],
     output: Path,

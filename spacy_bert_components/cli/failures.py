@@ -1,6 +1,7 @@
 """Exceptions to exit codes, for every command, in one place: the package's
 errors carry their exit code (`errors.py`); an interruption exits 130; any
 other exception is a failed run (exit 3)."""
+
 import sys
 from contextlib import contextmanager
 from typing import Callable, Iterator, Optional

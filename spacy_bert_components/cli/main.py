@@ -1,6 +1,7 @@
 """The `spacy-bert` console command. Thin: click parses, typed functions in
 the task packages do the work, and heavy imports wait inside the commands so
 that `--help` is instant."""
+
 import json
 from pathlib import Path
 from typing import Optional
@@ -56,9 +57,20 @@ def convert(
 
 
 @cli.command()
-@click.option("--corpus", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None, help="JSON lines with id and text (default: the demo corpus).")
+@click.option(
+    "--corpus",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="JSON lines with id and text (default: the demo corpus).",
+)
 @click.option("--model", default=None, help="Pipeline path or package (default: the embedded default).")
-@click.option("--output", type=click.Path(file_okay=False, path_type=Path), default=Path("output/demo"), show_default=True, help="Folder for the Parquet output (replaced on each run).")
+@click.option(
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("output/demo"),
+    show_default=True,
+    help="Folder for the Parquet output (replaced on each run).",
+)
 def demo(corpus: Optional[Path], model: Optional[str], output: Path) -> None:
     """Annotate the demo corpus, write it as Parquet and print what was found
     per document."""
@@ -71,8 +83,12 @@ def demo(corpus: Optional[Path], model: Optional[str], output: Path) -> None:
 @cli.command()
 @click.argument("teacher")
 @click.argument("output_path", metavar="OUTPUT", type=click.Path(dir_okay=False, path_type=Path))
-@click.argument("inputs", metavar="INPUT...", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--max-words", type=int, default=0, show_default=True, help="Stop before this many tokens (0: every sentence).")
+@click.argument(
+    "inputs", metavar="INPUT...", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--max-words", type=int, default=0, show_default=True, help="Stop before this many tokens (0: every sentence)."
+)
 @click.option("--batch-size", type=int, default=64, show_default=True, help="Docs per batch.")
 def silver(teacher: str, output_path: Path, inputs: tuple, max_words: int, batch_size: int) -> None:
     """Label the sentences of training DocBins with a trained TEACHER pipeline
@@ -90,7 +106,11 @@ def silver(teacher: str, output_path: Path, inputs: tuple, max_words: int, batch
 
 @cli.command("fill-assets")
 @click.argument("assets", metavar="ASSET...", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--local-copy", default="", help="Root of a local copy of the data, laid out as assets/ ($SPACY_BERT_DATA in the projects); empty: check that the assets are there.")
+@click.option(
+    "--local-copy",
+    default="",
+    help="Root of a local copy of the data, laid out as assets/ ($SPACY_BERT_DATA in the projects); empty: check that the assets are there.",
+)
 def fill_assets_command(assets: tuple, local_copy: str) -> None:
     """The projects' data step: copy each ASSET (a path under assets/) from a
     local copy of the public data, or check that `spacy project assets`

@@ -1,5 +1,6 @@
 """`spacy-bert show`: annotate a text and show every annotation the pipeline
 makes, printed and as one HTML page."""
+
 from pathlib import Path
 from typing import Optional
 
@@ -34,7 +35,12 @@ def show_text(text: str, model: Optional[str] = None, output: Optional[Path] = N
 @click.command(name="show")
 @click.argument("text")
 @click.option("--model", default=None, help="Pipeline path or package (default: the embedded default pipeline).")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write the annotations as one HTML page here.")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the annotations as one HTML page here.",
+)
 def show(text: str, model: Optional[str], output: Optional[Path]) -> None:
     """Print every annotation the pipeline makes on TEXT (entities, sentiment
     per sentence, semantic frames, the summary) and render them as one HTML

@@ -4,6 +4,7 @@ A *block* is a fixed range of one source (rows of a Parquet or JSON-lines
 file, files of a `.txt` folder, members of an archive). The same inputs and
 options always give the same blocks: that is what makes `--resume` exact.
 """
+
 import tarfile
 import zipfile
 from dataclasses import dataclass, field

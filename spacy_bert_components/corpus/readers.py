@@ -2,6 +2,7 @@
 formats' readers. Reading a block touches only that block: nothing holds the
 whole corpus in memory, and archives are read member by member, never
 extracted."""
+
 import gzip
 import json
 import tarfile
@@ -27,8 +28,6 @@ READ_SCHEMA = pa.schema(
         ("error", pa.string()),
     ]
 )
-
-
 
 
 def _decode(data: bytes) -> Tuple[Optional[str], Optional[str]]:
@@ -110,7 +109,13 @@ def _read_txt(block: Block) -> Iterator[Dict[str, Any]]:
         # Ids are "FOLDER/RELATIVE/PATH" (or the file name for a file given
         # alone), so two folders with the same file names never share ids.
         doc_id = f"{block.source.label}{rel}" if block.source.label.endswith("/") else rel
-        yield {"row": None, "member": None, "file": str(folder / rel), "id": doc_id, "text": (folder / rel).read_bytes()}
+        yield {
+            "row": None,
+            "member": None,
+            "file": str(folder / rel),
+            "id": doc_id,
+            "text": (folder / rel).read_bytes(),
+        }
 
 
 def _read_zip(block: Block) -> Iterator[Dict[str, Any]]:
@@ -172,7 +177,9 @@ def read_block(block: Block, options: ReadOptions) -> pa.Table:
         error = record.get("error")
         text = None
         if error is None:
-            text, error = _check_text(record.get("text"), options.text_column if source.kind in ("parquet", "jsonl") else "file")
+            text, error = _check_text(
+                record.get("text"), options.text_column if source.kind in ("parquet", "jsonl") else "file"
+            )
         member = record.get("member")
         row = record.get("row")
         file = record.get("file", source.path)

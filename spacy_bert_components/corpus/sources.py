@@ -1,6 +1,7 @@
 """Finding the documents of a corpus: the sources (a Parquet or JSON-lines
 file, a folder of `.txt` files, a `.zip` / `.tar` archive) behind the paths a
 user gives, and how their rows are read (text and id columns)."""
+
 import hashlib
 import tarfile
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ JSONL_SUFFIXES = (".jsonl", ".ndjson")
 TXT_SUFFIXES = (".txt",)
 ZIP_SUFFIXES = (".zip",)
 TAR_SUFFIXES = (".tar", ".tar.gz", ".tgz")
+
 
 @dataclass(frozen=True)
 class Source:

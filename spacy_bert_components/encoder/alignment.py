@@ -12,6 +12,7 @@ it): a wordpiece belongs to every token one of its characters belongs to,
 where a token owns its characters and the one after it (a later token
 takes that character back).
 """
+
 from typing import Any, List, Optional, Tuple
 
 import numpy
@@ -71,7 +72,9 @@ def _ranges(starts: numpy.ndarray, lengths: numpy.ndarray) -> numpy.ndarray:
     return numpy.repeat(starts - (ends - lengths), lengths) + numpy.arange(ends[-1] if len(ends) else 0)
 
 
-def _doc_alignment(doc: Doc, windows: List[Span], offsets: numpy.ndarray, rows: numpy.ndarray) -> Tuple[numpy.ndarray, numpy.ndarray]:
+def _doc_alignment(
+    doc: Doc, windows: List[Span], offsets: numpy.ndarray, rows: numpy.ndarray
+) -> Tuple[numpy.ndarray, numpy.ndarray]:
     """One doc's alignment.
 
     windows (List[Span]): The doc's windows, in order, not overlapping.

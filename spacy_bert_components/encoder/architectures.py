@@ -1,5 +1,6 @@
 """Registered encoder architectures. Versioned: to change a signature, add a
 `.v2` beside the `.v1` so that saved configs keep loading."""
+
 from typing import Callable, List, Optional
 
 from spacy.tokens import Doc
@@ -11,8 +12,8 @@ from thinc.api import Model, chain, reduce_mean
 from thinc.types import Floats2d, Ragged
 
 from ..layers.layer_mix import scalar_mix_trfs2arrays
-from .lora import DEFAULT_LORA_TARGETS
 from .listener import CheckedTransformerListener
+from .lora import DEFAULT_LORA_TARGETS
 from .model import build_encoder_model
 from .resolve import DEFAULT_ENCODER, default_encoder_path
 from .windows import SentenceWindows
@@ -129,9 +130,7 @@ def build_adapted_encoder_v1(
     RETURNS (Model[List[Doc], FullTransformerBatch]): The encoder.
     """
     lora = {"rank": lora_rank, "alpha": lora_alpha, "targets": list(lora_targets)}
-    return build_encoder_model(
-        name, get_spans, tokenizer_config, transformer_config, False, {}, save_weights, lora
-    )
+    return build_encoder_model(name, get_spans, tokenizer_config, transformer_config, False, {}, save_weights, lora)
 
 
 def _pooling_or_mean(pooling: Optional[Model[Ragged, Floats2d]]) -> Model[Ragged, Floats2d]:
@@ -178,9 +177,7 @@ def build_tok2vec_encoder_v1(
 
     RETURNS (Model[List[Doc], List[Floats2d]]): The token-vector layer.
     """
-    encoder = build_encoder_model(
-        name, get_spans, tokenizer_config, transformer_config, False, {}, save_weights
-    )
+    encoder = build_encoder_model(name, get_spans, tokenizer_config, transformer_config, False, {}, save_weights)
     # A chain of a chain on purpose: the shape Tok2VecTransformer.v3 has.
     return chain(
         chain(encoder, split_trf_batch()),

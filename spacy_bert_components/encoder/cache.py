@@ -25,6 +25,7 @@ text, token boundaries and sentence starts: whatever decides its windows. A
 change of any of these is a miss and is encoded anew, never read stale.
 `spacy-bert encoder cache` reports the folders and sizes, `--clear` removes them.
 """
+
 import contextlib
 import functools
 import hashlib
@@ -91,7 +92,10 @@ def span_getter_fingerprint(get_spans: Any) -> List[str]:
     type or function and the plain values it holds (`max_wordpieces`, a
     window and stride in a closure)."""
     if isinstance(get_spans, functools.partial):
-        return span_getter_fingerprint(get_spans.func) + [repr(get_spans.args), repr(sorted(get_spans.keywords.items()))]
+        return span_getter_fingerprint(get_spans.func) + [
+            repr(get_spans.args),
+            repr(sorted(get_spans.keywords.items())),
+        ]
     plain = (int, float, str, bool, type(None))
     if inspect.isfunction(get_spans):
         parts = [f"{get_spans.__module__}.{get_spans.__qualname__}"]
@@ -110,7 +114,9 @@ def _arrays(output: ModelOutput) -> List[Tuple[str, int, numpy.ndarray]]:
     for key, value in output.items():
         if isinstance(value, (list, tuple)):
             found.extend((key, i, numpy.asarray(array)) for i, array in enumerate(value))
-        elif key == "last_hidden_state" and hidden and numpy.array_equal(numpy.asarray(value), numpy.asarray(hidden[-1])):
+        elif (
+            key == "last_hidden_state" and hidden and numpy.array_equal(numpy.asarray(value), numpy.asarray(hidden[-1]))
+        ):
             continue
         else:
             found.append((key, -1, numpy.asarray(value)))
@@ -251,7 +257,9 @@ def tokenizer_fingerprint(tokenizer: Any) -> str:
     return hashlib.sha256(text.encode("utf8")).hexdigest()
 
 
-def split_cached(cache: EncoderOutputCache, docs: List[Doc]) -> Tuple[List[str], List[Optional[TransformerData]], List[int]]:
+def split_cached(
+    cache: EncoderOutputCache, docs: List[Doc]
+) -> Tuple[List[str], List[Optional[TransformerData]], List[int]]:
     """RETURNS: (keys, found per doc or None, indices of the docs to encode)."""
     keys = [doc_cache_key(doc) for doc in docs]
     found = [cache.get(key) for key in keys]

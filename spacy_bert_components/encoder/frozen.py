@@ -10,6 +10,7 @@ This callback does that:
     @callbacks = "spacy-bert-components.init_frozen_encoder.v1"
     component = "transformer"
 """
+
 from typing import Any, Callable
 
 from spacy.language import Language
@@ -65,8 +66,7 @@ def make_link_sourced_listeners(component: str = "transformer") -> Callable[[Lan
 def _get_component(nlp: Language, component: str, section: str) -> Any:
     if component not in nlp.component_names:
         raise ValueError(
-            f"{section} component = {component!r} is not in the pipeline "
-            f"({', '.join(nlp.component_names)})."
+            f"{section} component = {component!r} is not in the pipeline ({', '.join(nlp.component_names)})."
         )
     return nlp.get_pipe(component)
 

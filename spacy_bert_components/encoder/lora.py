@@ -6,6 +6,7 @@ train; the packaged weights stay frozen. Written here rather than taken from
 `peft`, whose current releases track newer transformers than spacy-transformers
 1.4 allows: this is the forty lines the job needs.
 """
+
 import math
 from typing import Dict, Iterable, Tuple
 

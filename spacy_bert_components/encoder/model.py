@@ -9,6 +9,7 @@ weights, if the encoder is adapted): loading reads them from the installed
 encoder package and refuses when the hash differs. That keeps a pipeline on a
 frozen or adapted packaged encoder small (the heads and adapters only).
 """
+
 import contextlib
 import copy
 import functools
@@ -106,7 +107,9 @@ def _resolving_init(model: BertEncoderModel, X: Optional[List[Doc]] = None, Y=No
         add_lora(model.transformer, lora["rank"], lora["alpha"], lora["targets"])
     elif not model.attrs["save_weights"]:
         sha256 = weights_sha256(Path(model.attrs["name"]))
-        model.attrs["output_cache"] = open_output_cache(model, weights_sha256=sha256, precision=encoder_precision(model))
+        model.attrs["output_cache"] = open_output_cache(
+            model, weights_sha256=sha256, precision=encoder_precision(model)
+        )
     return model
 
 
@@ -129,7 +132,7 @@ def _caching_forward(model: BertEncoderModel, docs: List[Doc], is_train: bool):
             f"The encoder {model.attrs['encoder_name']!r} was never initialized. "
             "If it is in [training] frozen_components, spaCy skips it while "
             "initializing: add\n\n[initialize.before_init]\n@callbacks = "
-            "\"spacy-bert-components.init_frozen_encoder.v1\"\n\nto the config."
+            '"spacy-bert-components.init_frozen_encoder.v1"\n\nto the config.'
         )
     bind_span_tokenizer(model)
     if is_train:

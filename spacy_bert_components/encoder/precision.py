@@ -8,6 +8,7 @@ need no retraining. Without such instructions bf16 is emulated and slower
 than fp32: "auto" picks bf16 only where the hardware has them. Training
 (gradients) never uses the bf16 copy.
 """
+
 import logging
 from typing import Any
 
@@ -40,7 +41,7 @@ def resolve_precision(precision: str, device: Any) -> str:
     if precision == "bf16" and not native_bf16(device):
         logger.warning(
             "Encoder precision bf16 on %s, which has no native bf16 instructions: "
-            "it is emulated and slower than fp32. Use precision = \"auto\" or \"fp32\".",
+            'it is emulated and slower than fp32. Use precision = "auto" or "fp32".',
             device,
         )
     return precision

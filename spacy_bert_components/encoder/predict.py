@@ -15,6 +15,7 @@ tokenized once. Other span getters' windows are tokenized here.
 Training still goes through spacy-transformers' forward pass, which keeps
 the graph for the backward pass.
 """
+
 from typing import Any, List, Optional, Tuple
 
 import numpy
@@ -29,7 +30,6 @@ from transformers.modeling_outputs import BaseModelOutput
 from ..layers.length_batches import length_batches
 from .alignment import offset_alignment
 from .windows import SentenceWindows
-
 
 # Padded wordpiece positions per encoder call. On CPU at one thread (windows
 # of 256), fp32 is fastest in calls of 4,096 positions (16 windows): larger
@@ -127,7 +127,9 @@ def encode_sorted(transformer: Any, wordpieces: WordpieceBatch, max_positions: O
             out = transformer(**kwargs)
             found: Tuple[Any, ...] = out.hidden_states or (out.last_hidden_state,)
             if states is None:
-                states = [torch.empty((n_rows, n_positions, h.shape[-1]), dtype=torch.float32, device=device) for h in found]
+                states = [
+                    torch.empty((n_rows, n_positions, h.shape[-1]), dtype=torch.float32, device=device) for h in found
+                ]
             for state, hidden in zip(states, found):
                 state[index, :width] = hidden.float()
                 if width < n_positions:

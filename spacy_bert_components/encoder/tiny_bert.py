@@ -4,6 +4,7 @@ Tests and the projects' smoke runs use it in place of the real encoder: it has
 the same architecture and tokenizer type (uncased WordPiece), so every config
 trains, saves and loads exactly as with the real one, with no download.
 """
+
 import string
 from collections import Counter
 from pathlib import Path

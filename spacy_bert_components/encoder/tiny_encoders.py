@@ -14,6 +14,7 @@ The three differ where the code that touches an encoder can go wrong:
 Each is written as a Hugging Face folder (base model, config, fast
 tokenizer), usable wherever an encoder is named. Nothing is downloaded.
 """
+
 from collections import Counter
 from pathlib import Path
 from typing import Callable, Dict, Iterable, List, Optional, Tuple, Union
@@ -71,7 +72,9 @@ def build_tiny_mpnet(
     # all-mpnet-base-v2's ids: <s> 0, <pad> 1, </s> 2; its unknown is [UNK].
     vocab = wordpiece_vocab(["<s>", "<pad>", "</s>", "[UNK]", "<mask>"], texts, vocab_size)
     (out / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf8")
-    tokenizer = MPNetTokenizerFast(vocab_file=str(out / "vocab.txt"), do_lower_case=True, model_max_length=TINY_MAX_LENGTH)
+    tokenizer = MPNetTokenizerFast(
+        vocab_file=str(out / "vocab.txt"), do_lower_case=True, model_max_length=TINY_MAX_LENGTH
+    )
     tokenizer.save_pretrained(str(out))
     config = MPNetConfig(vocab_size=len(vocab), **_tiny_sizes(hidden_size, num_layers))
     torch.manual_seed(seed)

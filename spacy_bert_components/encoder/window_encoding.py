@@ -13,6 +13,7 @@ tests check that the two are equal). Where that does not hold (another kind
 of tokenizer, or a sentence longer than the budget cut inside a word) there
 is no encoding, and the caller tokenizes the windows' texts.
 """
+
 from typing import Any, List, Optional, Sequence
 
 import numpy

@@ -19,6 +19,7 @@ tokenizes a window's first word otherwise alone ("word") than after a
 space in its doc ("Ġword"), so its windows are counted again, alone, and
 one over the budget is packed again, tighter.
 """
+
 from typing import Any, Callable, Iterable, List, Optional, Tuple
 
 import numpy
@@ -78,7 +79,9 @@ class SentenceWindows:
             windows = [self._fit(doc, doc_windows, n, budget) for doc, doc_windows, n in zip(docs, windows, counts)]
         return windows, encoded, counts
 
-    def _pack(self, doc: Doc, counts: numpy.ndarray, budget: int, first: int = 0, last: Optional[int] = None) -> List[Span]:
+    def _pack(
+        self, doc: Doc, counts: numpy.ndarray, budget: int, first: int = 0, last: Optional[int] = None
+    ) -> List[Span]:
         """Windows of doc[first:last] (default: the whole doc), whole
         sentences packed up to `budget` wordpieces by `counts`."""
         if not len(doc):
@@ -113,7 +116,9 @@ class SentenceWindows:
         pending = windows
         while pending:
             texts = [window.text for window in pending]
-            alone = self.tokenizer(texts, add_special_tokens=False, return_attention_mask=False, verbose=False)["input_ids"]
+            alone = self.tokenizer(texts, add_special_tokens=False, return_attention_mask=False, verbose=False)[
+                "input_ids"
+            ]
             tighter: List[Span] = []
             for window, ids in zip(pending, alone):
                 if len(ids) <= budget or len(window) == 1:

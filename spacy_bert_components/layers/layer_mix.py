@@ -18,16 +18,16 @@ Made for a frozen encoder. When the shared transformer is trained anyway,
 the encoder gets the gradient of the last layer's share of the mix only (the
 upstream transformer takes one gradient, for its last hidden state).
 """
+
 from typing import Callable, List, Optional, Tuple
 
 import numpy
-
 from spacy_transformers.align import apply_alignment
 from spacy_transformers.data_classes import TransformerData
 from spacy_transformers.layers.trfs2arrays import concat_pooling_forward
 from thinc.api import Model
-from transformers.file_utils import ModelOutput
 from thinc.types import Floats1d, Floats2d, Floats3d, Ragged
+from transformers.file_utils import ModelOutput
 
 
 def scalar_mix_trfs2arrays(
@@ -180,9 +180,7 @@ def _ensure_params(model: Model, n_layers: int) -> None:
         )
 
 
-def forward(
-    model: Model, trf_datas: List[TransformerData], is_train: bool
-) -> Tuple[List[Floats2d], Callable]:
+def forward(model: Model, trf_datas: List[TransformerData], is_train: bool) -> Tuple[List[Floats2d], Callable]:
     pooling: Model[Ragged, Floats2d] = model.layers[0]
     if not is_train and pooling.name in LINEAR_POOLINGS:
         return _predict_from_pooled(model, trf_datas), lambda d_outputs: []

@@ -1,4 +1,5 @@
 """Batches of similar length, for work padded to each batch's longest row."""
+
 from typing import List
 
 import numpy
@@ -23,7 +24,9 @@ def length_batches(lengths: numpy.ndarray, max_positions: int, max_padding: floa
         length = int(lengths[order[end]])
         # Sorted ascending: with row `end` in, the batch is `length` wide.
         count = end - start + 1
-        if end > start and (count * length > max_positions or count * length - (real + length) > max_padding * count * length):
+        if end > start and (
+            count * length > max_positions or count * length - (real + length) > max_padding * count * length
+        ):
             batches.append(order[start:end])
             start, real = end, 0
         real += length

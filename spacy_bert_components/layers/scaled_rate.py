@@ -1,6 +1,7 @@
 """A learning-rate factor for some of a shim's parameters: the encoder's
 weights (`EncoderHFShim`) and the SRL head's copied encoder layers
 (`LayerRateShim`) learn at a fraction of the task heads' rate."""
+
 from typing import Any
 
 from thinc.api import Optimizer

@@ -1,4 +1,5 @@
 """Sentences as the heads see them."""
+
 from typing import List, Optional, Tuple
 
 from spacy.tokens import Doc

@@ -7,6 +7,7 @@ and capitalization is most of what tells names from words in CoNLL-2003
 news. spaCy's lexical attributes (`SHAPE`, `IS_TITLE`, `IS_UPPER`) give that
 back cheaply, embedded and concatenated with the encoder's vectors.
 """
+
 from typing import List, Optional, Sequence
 
 from spacy.ml.featureextractor import FeatureExtractor
@@ -22,9 +23,7 @@ DEFAULT_FEATURE_WIDTH = 32
 DEFAULT_FEATURE_ROWS = 2000
 
 
-def build_token_features(
-    attrs: Sequence[str], width: int, rows: int
-) -> Model[List[Doc], List[Floats2d]]:
+def build_token_features(attrs: Sequence[str], width: int, rows: int) -> Model[List[Doc], List[Floats2d]]:
     """Embed spaCy lexical attributes of every token (hashed, so any value
     works), one `width`-wide table per attribute, concatenated.
 
@@ -33,10 +32,7 @@ def build_token_features(
     rows (int): Rows of each hash table.
     RETURNS (Model[List[Doc], List[Floats2d]]): One row per token.
     """
-    embeds = [
-        HashEmbed(width, rows, column=i, seed=101 + i, dropout=None)
-        for i in range(len(attrs))
-    ]
+    embeds = [HashEmbed(width, rows, column=i, seed=101 + i, dropout=None) for i in range(len(attrs))]
     return chain(FeatureExtractor(list(attrs)), with_array(concatenate(*embeds)))
 
 
@@ -48,9 +44,7 @@ def concatenate_features(
     thinc's `concatenate` also sums the layers' input gradients, which fails
     for docs (a listener's backprop returns None); docs need no gradient.
     """
-    return Model(
-        "concatenate_features", _concatenate_forward, init=_concatenate_init, layers=list(layers)
-    )
+    return Model("concatenate_features", _concatenate_forward, init=_concatenate_init, layers=list(layers))
 
 
 def _concatenate_init(model: Model, X: Optional[List[Doc]] = None, Y: Optional[object] = None) -> None:
@@ -62,9 +56,7 @@ def _concatenate_forward(model: Model, docs: List[Doc], is_train: bool):
     results = [layer(docs, is_train) for layer in model.layers]
     widths = [outputs[0].shape[1] if outputs else 0 for outputs, _ in results]
     xp = model.ops.xp
-    merged = [
-        xp.hstack([outputs[i] for outputs, _ in results]) for i in range(len(docs))
-    ]
+    merged = [xp.hstack([outputs[i] for outputs, _ in results]) for i in range(len(docs))]
 
     def backprop(d_merged: List[Floats2d]) -> List[Doc]:
         start = 0

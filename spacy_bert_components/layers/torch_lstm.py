@@ -7,6 +7,7 @@ with batch size 1 and 8 disagree). Packing the sequences fixes that. The
 thinc structure and the torch module are exactly `PyTorchLSTM`'s, so saved
 weights load either way; only the conversion differs.
 """
+
 from typing import Callable, Tuple, cast
 
 import numpy

@@ -1,5 +1,6 @@
 """The encoder a head's token vectors come from, for a head that needs more
 of it than its vectors (the SRL head that copies the encoder's top layers)."""
+
 from typing import Any, Optional
 
 from spacy.language import Language

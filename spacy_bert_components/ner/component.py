@@ -7,6 +7,7 @@ shared, casing features and a BiLSTM or window layers) and faster
 prediction: spaCy's own greedy decisions, taken for a whole batch in array
 operations (`greedy.py`) where its rules cover the model and the docs.
 """
+
 from typing import Any, Callable, Iterable, Optional
 
 from spacy.language import Language

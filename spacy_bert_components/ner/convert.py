@@ -4,6 +4,7 @@ One `Doc` per `-DOCSTART-` document (document context helps the encoder and
 is what the shared data keeps), with sentence starts set from the blank lines
 and entities from the IOB2 tags of the last column.
 """
+
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Tuple
 

@@ -30,6 +30,7 @@ entities) the caller falls back to spaCy's loop. `tests/ner/test_greedy.py`
 checks the entities against spaCy's on the same docs;
 `benchmarks/ner_decoding.py` times both.
 """
+
 from dataclasses import dataclass
 from typing import Any, List, Optional, Sequence, Tuple
 
@@ -128,7 +129,9 @@ def decode(parser: Any, docs: Sequence[Doc]) -> Optional[DecodedEntities]:
     return DecodedEntities(found)
 
 
-def _decode_batch(step_model: Any, docs: List[Doc], lengths: numpy.ndarray, actions: _Actions, found: List[List[Entity]]) -> None:
+def _decode_batch(
+    step_model: Any, docs: List[Doc], lengths: numpy.ndarray, actions: _Actions, found: List[List[Entity]]
+) -> None:
     state2vec = step_model.state2vec
     # Token rows of the precomputed features: the docs one after another, as
     # spaCy's `init_batch` offsets its states.
@@ -172,7 +175,12 @@ def _decode_batch(step_model: Any, docs: List[Doc], lengths: numpy.ndarray, acti
 
 
 def _entity_ends(
-    state2vec: Any, begins: numpy.ndarray, label: numpy.ndarray, final: numpy.ndarray, next_starts: numpy.ndarray, actions: _Actions
+    state2vec: Any,
+    begins: numpy.ndarray,
+    label: numpy.ndarray,
+    final: numpy.ndarray,
+    next_starts: numpy.ndarray,
+    actions: _Actions,
 ) -> numpy.ndarray:
     """RETURNS (numpy [E]): Where the entity opened at each of `begins`
     ends (exclusive): the state's decisions I or L, token by token."""
@@ -183,7 +191,9 @@ def _entity_ends(
         at = position[live]
         scores = state2vec.predict(_features(at, begins[live]))
         same = actions.label[None, :] == label[live][:, None]
-        valid = (actions.inside[None, :] & (~final[at] & ~next_starts[at])[:, None] & same) | (actions.last[None, :] & same)
+        valid = (actions.inside[None, :] & (~final[at] & ~next_starts[at])[:, None] & same) | (
+            actions.last[None, :] & same
+        )
         closes = actions.last[_best_valid(scores, valid)]
         end[live[closes]] = at[closes] + 1
         live = live[~closes]

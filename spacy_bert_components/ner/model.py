@@ -2,6 +2,7 @@
 `EntityRecognizer` drives it unchanged) over the encoder's token vectors with
 casing features (`layers.token_features`), contextualized by a BiLSTM or by
 window layers."""
+
 from typing import List, Optional, Sequence
 
 from spacy.ml.models.parser import build_tb_parser_model

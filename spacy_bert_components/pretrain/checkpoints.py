@@ -8,6 +8,7 @@ renamed, so a kill leaves either a complete checkpoint or a `.tmp` folder that
 the next run removes; a checkpoint whose files do not match the sizes in its
 `trainer_state.json` (a copy cut short) is not complete either.
 """
+
 import json
 import re
 import shutil

@@ -11,6 +11,7 @@ shuffled (seeded by epoch and block). A `StreamPosition` (epoch, block of the
 worker's share, sequences used) is therefore all a checkpoint needs to
 continue the stream exactly where it stopped.
 """
+
 import hashlib
 import random
 from dataclasses import asdict, dataclass
@@ -117,7 +118,14 @@ def pack_texts(texts: Iterable[str], tokenizer: Any, seq_len: int) -> List[List[
 
 
 def heldout_sequences(
-    plan: Plan, options: ReadOptions, tokenizer: Any, *, seq_len: int, eval_fraction: float, max_sequences: int, seed: int
+    plan: Plan,
+    options: ReadOptions,
+    tokenizer: Any,
+    *,
+    seq_len: int,
+    eval_fraction: float,
+    max_sequences: int,
+    seed: int,
 ) -> Tuple[List[List[int]], int]:
     """Collect the held-out sequences: blocks in a seeded order (so a capped
     set is spread over the corpus, not its first file) until `max_sequences`.

@@ -6,6 +6,7 @@ Every step is reproducible: the data position, the mask generator and torch's
 own generator (dropout) are in each checkpoint, so a resumed run takes the
 same steps, and ends with the same weights, as one that never stopped.
 """
+
 import json
 import math
 import time

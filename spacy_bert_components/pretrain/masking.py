@@ -8,6 +8,7 @@ in byte-level BPE (RoBERTa) a piece with "Ġ" (a space before it) starts a
 word and every other piece continues one; SentencePiece marks starts with
 "▁" the same way.
 """
+
 import json
 from dataclasses import dataclass
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
@@ -161,4 +162,3 @@ def mask_whole_words(
 def special_positions(input_ids: torch.Tensor, special_ids: Sequence[int]) -> torch.Tensor:
     """RETURNS (torch.Tensor): True where `input_ids` holds one of `special_ids`."""
     return torch.isin(input_ids, torch.tensor(list(special_ids), dtype=input_ids.dtype))
-

@@ -1,5 +1,6 @@
 """The masked-language model: loaded from an encoder folder (with a new head
 where the folder has none), its loss, and saving it as an encoder folder."""
+
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Dict, Iterator, Tuple
@@ -55,7 +56,9 @@ def load_masked_lm(encoder_dir: Path, *, seed: int) -> Tuple[Any, Dict[str, torc
     new_head = any(not key.startswith(prefix) for key in info["missing_keys"])
     missing_encoder = [key for key in info["missing_keys"] if key.startswith(prefix)]
     if missing_encoder:
-        raise ValueError(f"{encoder_dir}: not a complete {model.config.model_type} encoder, missing weights {missing_encoder[:3]}")
+        raise ValueError(
+            f"{encoder_dir}: not a complete {model.config.model_type} encoder, missing weights {missing_encoder[:3]}"
+        )
     path = weights_file(Path(encoder_dir))
     state = load_file(str(path)) if path.suffix == ".safetensors" else torch.load(str(path), weights_only=True)
     pooler = {}

@@ -1,6 +1,7 @@
 """Progress of a pre-training run: a bar with the step, the running loss and
 the ETA on a terminal (tqdm, as the batch runner's), plain lines every few
 seconds otherwise (logs of background runs stay readable)."""
+
 import sys
 import time
 from typing import Optional, TextIO
@@ -34,7 +35,9 @@ class StepProgress:
         if self.stream.isatty() if bar is None else bar:
             from tqdm import tqdm
 
-            self._bar = tqdm(total=total, initial=start, unit="step", file=self.stream, dynamic_ncols=True, smoothing=0.1)
+            self._bar = tqdm(
+                total=total, initial=start, unit="step", file=self.stream, dynamic_ncols=True, smoothing=0.1
+            )
 
     def update(self, step: int, loss: Optional[float]) -> None:
         """Report that `step` steps are done, with the running loss."""

@@ -3,6 +3,7 @@ loop as `--local` on every worker, data-parallel (DDP over gloo on CPU, nccl
 on GPU). Rank 0 writes the checkpoints and the output into --output, which
 therefore must be a path every worker's node sees (as Ray Train's own
 `storage_path` must be on a cluster)."""
+
 import threading
 from pathlib import Path
 from typing import Any, Callable, Dict, Optional

@@ -2,6 +2,7 @@
 to an encoder folder with `metrics.json`. The CLI only parses options and
 calls this; the loop itself is `loop.run_pretraining`, in the process or on
 Ray Train workers (`ray_train.pretrain_on_ray`)."""
+
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,7 +49,9 @@ def _check_output(output: Path, resume: bool) -> Optional[Path]:
     if resume:
         return checkpoint
     if checkpoint is not None:
-        raise PretrainUsageError(f"{output} holds checkpoints of a run: continue it with --resume, or choose another --output")
+        raise PretrainUsageError(
+            f"{output} holds checkpoints of a run: continue it with --resume, or choose another --output"
+        )
     if output.exists() and (not output.is_dir() or any(output.iterdir())):
         raise PretrainUsageError(f"{output} exists and is not an empty folder: choose another --output")
     return None
@@ -124,7 +127,9 @@ def pretrain_encoder(
         max_sequences=settings.eval_max_sequences,
         seed=settings.seed,
     )
-    log(f"{plan.n_rows} rows in {len(plan.blocks)} blocks; {len(heldout)} held-out sequences of at most {settings.seq_len} pieces")
+    log(
+        f"{plan.n_rows} rows in {len(plan.blocks)} blocks; {len(heldout)} held-out sequences of at most {settings.seq_len} pieces"
+    )
     output.mkdir(parents=True, exist_ok=True)
     job = PretrainJob(
         encoder_dir=str(encoder_dir),
@@ -141,7 +146,9 @@ def pretrain_encoder(
         else:
             from .ray_train import pretrain_on_ray
 
-            log(f"Ray Train: {placement.workers} workers, {placement.cpus_per_worker} CPU and {placement.gpus_per_worker} GPU each")
+            log(
+                f"Ray Train: {placement.workers} workers, {placement.cpus_per_worker} CPU and {placement.gpus_per_worker} GPU each"
+            )
             pretrain_on_ray(
                 job,
                 workers=placement.workers,

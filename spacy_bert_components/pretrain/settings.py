@@ -1,5 +1,6 @@
 """The settings of one pre-training run, shared by the CLI, the local loop and
 the Ray Train workers (they travel to the workers as a plain dict)."""
+
 from dataclasses import asdict, dataclass
 from typing import Any, Dict, Optional
 

@@ -9,6 +9,7 @@ Written per document:
   `doc.to_bytes()` and pickle keep them). `span._.sentiment` and
   `doc._.sentiment` read them back.
 """
+
 from typing import Any, Callable, Dict, Iterable, Optional
 
 from spacy.language import Language
@@ -102,9 +103,7 @@ class SentimentCategorizer(TextCategorizer):
         scorer: Optional[Callable] = None,
     ) -> None:
         super().__init__(vocab, model, name, threshold=0.0, scorer=scorer)
-        self.cfg.update(
-            {"spans_key": spans_key, "positive": positive_label, "negative": negative_label}
-        )
+        self.cfg.update({"spans_key": spans_key, "positive": positive_label, "negative": negative_label})
         install_extensions()
 
     @property

@@ -1,4 +1,5 @@
 """Convert SST-2 `label text` files to spaCy's DocBin, one Doc a sentence."""
+
 from pathlib import Path
 from typing import Dict, Iterator, Optional, Tuple
 

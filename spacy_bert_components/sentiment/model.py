@@ -6,6 +6,7 @@ Scoring sentences and combining them is what lets a document of any length
 be scored: the encoder only ever sees windows, and no vector has to stand
 for a text longer than one sentence.
 """
+
 from typing import Callable, List, Optional, Tuple
 
 from spacy.tokens import Doc

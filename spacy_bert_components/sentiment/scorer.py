@@ -1,4 +1,5 @@
 """Scores of the sentiment component: `sentiment_acc`, `sentiment_macro_f`."""
+
 from typing import Any, Callable, Dict, Iterable, Optional
 
 from spacy.scorer import Scorer

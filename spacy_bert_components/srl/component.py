@@ -1,5 +1,6 @@
 """The `bert_srl` factory and its pipe: predicates, rolesets and PropBank
 argument spans, written to a span group (see `frames.py`)."""
+
 from collections import Counter, defaultdict
 from itertools import islice
 from pathlib import Path
@@ -17,11 +18,11 @@ from spacy.vocab import Vocab
 from thinc.api import Config, Model, Optimizer, set_dropout_rate
 
 from ..arrays import to_numpy
+from ..layers.upstream_encoder import find_encoder
 from ..torch_gemm import use_torch_gemm
 from .decode import best_paths, path_spans, segment_argmax, trim_edges
 from .frames import DEFAULT_SPANS_KEY, FrameData, install_extensions, read_frames, write_frames
 from .loss import aligned_gold, srl_loss
-from ..layers.upstream_encoder import find_encoder
 from .model import SRLScores, build_srl_head, copies_encoder_layers, copy_encoder_layers
 from .predicates import is_auxiliary
 from .rolesets import RolesetIndex
@@ -84,8 +85,13 @@ def make_bert_srl(
     """
     use_torch_gemm(model)  # the head's dense layers on torch's faster CPU gemm
     return SemanticRoleLabeler(
-        nlp.vocab, model, name,
-        spans_key=spans_key, threshold=threshold, auxiliary_frames=auxiliary_frames, scorer=scorer,
+        nlp.vocab,
+        model,
+        name,
+        spans_key=spans_key,
+        threshold=threshold,
+        auxiliary_frames=auxiliary_frames,
+        scorer=scorer,
     )
 
 
@@ -193,7 +199,9 @@ class SemanticRoleLabeler(TrainablePipe):
         if features is not None:
             rolesets = index.choose_all(tokens, features[[p for p, _, _, _ in kept]], weight, bias)
         else:
-            rolesets = [index.choose(token, sense_scores[p] if sense_scores.size else None) for (p, _, token, _) in kept]
+            rolesets = [
+                index.choose(token, sense_scores[p] if sense_scores.size else None) for (p, _, token, _) in kept
+            ]
         for (_, i, token, frame_arguments), roleset in zip(kept, rolesets):
             frames[i].append(FrameData((token.i, token.i + 1), roleset, frame_arguments))
         for doc, doc_frames in zip(docs, frames):
@@ -225,7 +233,9 @@ class SemanticRoleLabeler(TrainablePipe):
         starts, ends = trim_edges(is_punct, starts + shift, ends + shift, heads + shift)
         starts, ends = starts - shift, ends - shift
         arguments: List[List[Tuple[str, int, int, int]]] = [[] for _ in range(len(pred_pos))]
-        for p, k, start, end, head in zip(rows.tolist(), roles.tolist(), starts.tolist(), ends.tolist(), heads.tolist()):
+        for p, k, start, end, head in zip(
+            rows.tolist(), roles.tolist(), starts.tolist(), ends.tolist(), heads.tolist()
+        ):
             arguments[p].append((self.index.roles[k], start, end, head))
         return arguments
 
@@ -280,7 +290,9 @@ class SemanticRoleLabeler(TrainablePipe):
         (predicate, roles, senses). The scores must come from gold predicates."""
         examples = list(examples)
         validate_examples(examples, "SemanticRoleLabeler.get_loss")
-        return srl_loss(scores, [aligned_gold(eg, self.cfg["spans_key"]) for eg in examples], self.index, self.model.ops)
+        return srl_loss(
+            scores, [aligned_gold(eg, self.cfg["spans_key"]) for eg in examples], self.index, self.model.ops
+        )
 
     def initialize(
         self,

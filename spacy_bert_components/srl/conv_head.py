@@ -19,6 +19,7 @@ context do not reach.
 
 Same inputs and outputs as `SRLHead`, so the thinc wiring is shared.
 """
+
 from typing import Optional, Tuple
 
 import torch

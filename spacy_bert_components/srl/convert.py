@@ -9,6 +9,7 @@ One doc per sentence, with words, spaces, lemmas, tags, POS, the gold tree
 and the frames (see `frames.py`). `propbank_ewt.py` turns PropBank's own
 annotation into the same rows and reuses `sentence_to_doc`.
 """
+
 import re
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -100,7 +101,9 @@ def argument_span(
         end += 1
     # The same trim as predicted spans get (`decode.trim_edges`), so that
     # gold and prediction agree on where an argument ends.
-    starts, ends = trim_edges(numpy.asarray(is_punct, dtype=bool), numpy.array([start]), numpy.array([end + 1]), numpy.array([head]))
+    starts, ends = trim_edges(
+        numpy.asarray(is_punct, dtype=bool), numpy.array([start]), numpy.array([end + 1]), numpy.array([head])
+    )
     return int(starts[0]), int(ends[0])
 
 
@@ -127,8 +130,14 @@ def sentence_to_doc(vocab: Vocab, sentence: Sentence, path: Path) -> Doc:
     heads = [h if h >= 0 else i for i, h in enumerate(gold_heads)]  # spaCy: the root heads itself
     deps = [cols[7] if h >= 0 else "ROOT" for (_, cols), h in zip(rows, gold_heads)]
     doc = Doc(
-        vocab, words=words, spaces=spaces, lemmas=[c[2] for _, c in rows], tags=[c[4] for _, c in rows],
-        pos=[c[3] if c[3] != "_" else "X" for _, c in rows], heads=heads, deps=deps,
+        vocab,
+        words=words,
+        spaces=spaces,
+        lemmas=[c[2] for _, c in rows],
+        tags=[c[4] for _, c in rows],
+        pos=[c[3] if c[3] != "_" else "X" for _, c in rows],
+        heads=heads,
+        deps=deps,
     )
     children: Dict[int, List[int]] = {}
     for i, h in enumerate(heads):
@@ -138,7 +147,9 @@ def sentence_to_doc(vocab: Vocab, sentence: Sentence, path: Path) -> Doc:
     predicates = [i for i, (_, c) in enumerate(rows) if len(c) > 10 and c[10] not in NO_VALUE]
     n_columns = max(len(c) for _, c in rows) - 11
     if predicates and n_columns != len(predicates):
-        raise ConversionError(path, sentence.line, f"{len(predicates)} predicates (column 11) but {n_columns} argument columns")
+        raise ConversionError(
+            path, sentence.line, f"{len(predicates)} predicates (column 11) but {n_columns} argument columns"
+        )
     frames = []
     for k, pred in enumerate(predicates):
         labelled = []

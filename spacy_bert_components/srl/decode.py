@@ -5,6 +5,7 @@ decoded tag sequence is valid BIO (an I-X only after B-X or I-X), and the
 predicate's own token is forced to O, so the arguments of one frame never
 overlap and never contain their predicate.
 """
+
 from typing import Dict, Optional, Sequence, Tuple
 
 import numpy
@@ -129,7 +130,9 @@ def path_spans(paths: numpy.ndarray) -> Tuple[numpy.ndarray, numpy.ndarray, nump
     return rows, (flat[begins] - 1) // 2, starts, ends - rows * (n + 1)
 
 
-def segment_argmax(values: numpy.ndarray, rows: numpy.ndarray, starts: numpy.ndarray, ends: numpy.ndarray) -> numpy.ndarray:
+def segment_argmax(
+    values: numpy.ndarray, rows: numpy.ndarray, starts: numpy.ndarray, ends: numpy.ndarray
+) -> numpy.ndarray:
     """RETURNS (numpy [S]): For each segment `values[row, start:end]` (never
     empty), the position of its largest value; the first of equal ones, as
     `numpy.argmax`."""
@@ -147,7 +150,9 @@ def segment_argmax(values: numpy.ndarray, rows: numpy.ndarray, starts: numpy.nda
     return numpy.where(first < len(found), positions[numpy.minimum(first, len(found) - 1)], starts)
 
 
-def trim_edges(is_edge: numpy.ndarray, starts: numpy.ndarray, ends: numpy.ndarray, heads: numpy.ndarray) -> Tuple[numpy.ndarray, numpy.ndarray]:
+def trim_edges(
+    is_edge: numpy.ndarray, starts: numpy.ndarray, ends: numpy.ndarray, heads: numpy.ndarray
+) -> Tuple[numpy.ndarray, numpy.ndarray]:
     """Move each span's edges inward past tokens where `is_edge` holds, never
     past its head: the trim of edge punctuation that gold spans
     (`convert.argument_span`) and predicted ones (`bert_srl`) both get.

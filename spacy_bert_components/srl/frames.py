@@ -10,6 +10,7 @@ span (label = role), so that plain span tools and displaCy see them, and its
      "frames": [{"predicate": [start, end], "roleset": "come.03" | None,
                  "arguments": [[role, start, end, head], ...]}, ...]}
 """
+
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
@@ -69,10 +70,20 @@ class Frame:
     def to_dict(self) -> Dict[str, Any]:
         """RETURNS (Dict[str, Any]): JSON-friendly form with character offsets."""
         return {
-            "predicate": {"text": self.predicate.text, "start_char": self.predicate.start_char, "end_char": self.predicate.end_char},
+            "predicate": {
+                "text": self.predicate.text,
+                "start_char": self.predicate.start_char,
+                "end_char": self.predicate.end_char,
+            },
             "roleset": self.roleset,
             "arguments": [
-                {"role": role, "text": span.text, "start_char": span.start_char, "end_char": span.end_char, "head": head.text}
+                {
+                    "role": role,
+                    "text": span.text,
+                    "start_char": span.start_char,
+                    "end_char": span.end_char,
+                    "head": head.text,
+                }
                 for (role, span), (_, head) in zip(self.arguments, self.heads)
             ],
         }
@@ -136,10 +147,7 @@ def _doc_srl(doc: Doc) -> List[Frame]:
 
 
 def _span_srl(span: Span) -> List[Frame]:
-    return [
-        f for f in _frames_of(span.doc)
-        if span.start <= f.predicate.start and f.predicate.end <= span.end
-    ]
+    return [f for f in _frames_of(span.doc) if span.start <= f.predicate.start and f.predicate.end <= span.end]
 
 
 def install_extensions() -> None:

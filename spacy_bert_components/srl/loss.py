@@ -1,6 +1,7 @@
 """The SRL training signal: gold frames aligned to the predicted tokens, and
 the loss of the model's scores against them (predicates, BIO roles, argument
 heads and rolesets)."""
+
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy
@@ -47,7 +48,9 @@ def aligned_gold(example: Example, key: str) -> Optional[List[FrameData]]:
     return aligned
 
 
-def _binary_cross_entropy(logits: numpy.ndarray, target: numpy.ndarray, weight: Any = 1.0) -> Tuple[float, numpy.ndarray]:
+def _binary_cross_entropy(
+    logits: numpy.ndarray, target: numpy.ndarray, weight: Any = 1.0
+) -> Tuple[float, numpy.ndarray]:
     """RETURNS: The summed weighted cross-entropy of sigmoid(logits) and its
     gradient with respect to the logits."""
     prob = sigmoid(logits)

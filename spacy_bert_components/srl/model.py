@@ -5,6 +5,7 @@ Input: `(docs, predicates)` where `predicates` is None (prediction: the head
 finds them) or, per doc, the token indices of the gold predicates (training:
 the role tagger is taught on gold predicates). Output: `SRLScores`.
 """
+
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -77,8 +78,11 @@ def build_srl_bilstm_model(
     """
     model = _srl_model(tok2vec, Linear(nO=hidden_size))
     model.attrs["head_settings"] = dict(
-        hidden=hidden_size, lstm_depth=lstm_depth, position_size=position_size,
-        max_distance=max_distance, dropout=dropout,
+        hidden=hidden_size,
+        lstm_depth=lstm_depth,
+        position_size=position_size,
+        max_distance=max_distance,
+        dropout=dropout,
     )
     return model
 
@@ -114,8 +118,13 @@ def build_srl_conv_model(
     """
     model = build_srl_bilstm_model(tok2vec, hidden_size=hidden_size, dropout=dropout)
     model.attrs["head_settings"] = dict(
-        kind="conv", hidden=hidden_size, conv_depth=conv_depth, conv_window=conv_window,
-        max_distance=max_distance, between_width=between_width, dropout=dropout,
+        kind="conv",
+        hidden=hidden_size,
+        conv_depth=conv_depth,
+        conv_window=conv_window,
+        max_distance=max_distance,
+        between_width=between_width,
+        dropout=dropout,
     )
     return model
 
@@ -154,8 +163,11 @@ def build_srl_top_layers_model(
     # No projection: the layers read the encoder's own width.
     model = _srl_model(tok2vec, noop())
     model.attrs["head_settings"] = dict(
-        kind="top_layers", top_layers=top_layers, layers_lr_scale=layers_lr_scale,
-        max_distance=max_distance, dropout=dropout,
+        kind="top_layers",
+        top_layers=top_layers,
+        layers_lr_scale=layers_lr_scale,
+        max_distance=max_distance,
+        dropout=dropout,
     )
     return model
 
@@ -269,7 +281,14 @@ def forward(model: Model, inputs: SRLInput, is_train: bool) -> Tuple[SRLScores, 
     if not sents:
         # Nothing to encode (spacy-transformers' pooling fails on a batch of
         # empty docs, so the encoder is not even asked).
-        empty = SRLScores(sents, numpy.zeros((0, 0), "f"), numpy.zeros((0, 0, 0), "f"), numpy.zeros((0, 0), "f"), numpy.zeros((0,), "i"), numpy.zeros((0,), "i"))
+        empty = SRLScores(
+            sents,
+            numpy.zeros((0, 0), "f"),
+            numpy.zeros((0, 0, 0), "f"),
+            numpy.zeros((0, 0), "f"),
+            numpy.zeros((0,), "i"),
+            numpy.zeros((0,), "i"),
+        )
         return empty, lambda d_scores: []
     vectors, backprop_tok2vec = tok2vec(docs, is_train)
     flat_in = xp.concatenate([vectors[i] for i in kept])
@@ -332,7 +351,9 @@ def _convert_outputs(model: Model, X_Ytorch: Any, is_train: bool):
     pred, roles, senses, pred_sent, pred_pos, features, sense_weight, sense_bias = outputs
     # Gradients flow back through the first three only; the roleset
     # classifier's parameters come detached from the head.
-    Y = tuple(torch2xp(t) for t in (pred, roles, senses, pred_sent, pred_pos, features.detach(), sense_weight, sense_bias))
+    Y = tuple(
+        torch2xp(t) for t in (pred, roles, senses, pred_sent, pred_pos, features.detach(), sense_weight, sense_bias)
+    )
 
     def reverse(dY: Sequence[Any]) -> ArgsKwargs:
         tensors, grads = [], []

@@ -1,5 +1,6 @@
 """What the SRL component needs to know about a predicate's word: its lemma
 (the prefix of its roleset) and whether it is an auxiliary."""
+
 from spacy.tokens import Token
 
 # PropBank's EWT annotation gives auxiliary have/be/do a frame of their own

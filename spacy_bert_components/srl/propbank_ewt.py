@@ -11,6 +11,7 @@ on the predicate), then converted exactly as `up-conllu` converts UP data
 (`convert.sentence_to_doc`): training and evaluation see the same kind of
 frames. `train.txt` / `dev.txt` list the documents of each split.
 """
+
 import re
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple
@@ -148,7 +149,9 @@ def read_split(folder: Path, list_name: str, stats: JoinStats, limit: Optional[i
     it unannotated) is skipped and counted in `stats`."""
     list_path = folder / list_name
     if not list_path.exists():
-        raise ConversionError(list_path, 0, "document list not found: give the propbank_ewt folder (train.txt, dev.txt, skel/, ud/)")
+        raise ConversionError(
+            list_path, 0, "document list not found: give the propbank_ewt folder (train.txt, dev.txt, skel/, ud/)"
+        )
     documents = list_path.read_text(encoding="utf8").split()
     joined = 0
     for number, document in enumerate(documents, start=1):
@@ -189,5 +192,7 @@ def convert_propbank_ewt(input_path: Path, output_path: Path, *, limit: Optional
         for where in stats.skipped:
             msg.warn(f"{where}: skipped, its tokens do not line up with the UD sentence")
         if stats.unannotated:
-            msg.info(f"{list_name}: {len(stats.unannotated)} listed documents have no PropBank annotation (no skeleton)")
+            msg.info(
+                f"{list_name}: {len(stats.unannotated)} listed documents have no PropBank annotation (no skeleton)"
+            )
     return counts

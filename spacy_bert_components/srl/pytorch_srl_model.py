@@ -7,6 +7,7 @@ its own inputs: every token's vector concatenated with the predicate's vector,
 a predicate indicator and a clipped relative-position embedding, run through a
 small BiLSTM. No re-encoding of the sentence per predicate.
 """
+
 from typing import Optional, Tuple
 
 import torch
@@ -91,7 +92,15 @@ class PredicateHead(nn.Module):
         Xv = flat[flat_positions(lengths, pred_sent, pred_pos)]  # [P, H]
         roles, at_predicate = self.label_frames(X, flat, mask, lengths, pred_sent, pred_pos, Xv)
         features = torch.cat([at_predicate, Xv], dim=-1)
-        return pred_logits, roles, self.classify_senses(features), pred_sent, pred_pos, features, *self.sense_parameters()
+        return (
+            pred_logits,
+            roles,
+            self.classify_senses(features),
+            pred_sent,
+            pred_pos,
+            features,
+            *self.sense_parameters(),
+        )
 
     def label_frames(
         self,
@@ -146,8 +155,13 @@ class PredicateHead(nn.Module):
         L = pred_logits.shape[1]
         features = pred_logits.new_zeros((0, self.sense.in_features))
         return (
-            pred_logits, pred_logits.new_zeros((0, L, self.n_tags + 1)), self.classify_senses(features),
-            pred_sent, pred_pos, features, *self.sense_parameters(),
+            pred_logits,
+            pred_logits.new_zeros((0, L, self.n_tags + 1)),
+            self.classify_senses(features),
+            pred_sent,
+            pred_pos,
+            features,
+            *self.sense_parameters(),
         )
 
     def sense_parameters(self) -> Tuple[torch.Tensor, torch.Tensor]:
@@ -185,7 +199,11 @@ class SRLHead(PredicateHead):
         self.distance = nn.Embedding(2 * max_distance + 1, position_size)
         self.frame_input = nn.Linear(2 * hidden + 2 * position_size, hidden)
         self.lstm = nn.LSTM(
-            hidden, hidden // 2, num_layers=lstm_depth, bidirectional=True, batch_first=True,
+            hidden,
+            hidden // 2,
+            num_layers=lstm_depth,
+            bidirectional=True,
+            batch_first=True,
             dropout=dropout if lstm_depth > 1 else 0.0,
         )
         # n_tags BIO role scores plus one argument-head score per token.

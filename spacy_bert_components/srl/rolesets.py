@@ -1,5 +1,6 @@
 """The roles and rolesets a trained `bert_srl` knows, and the choice of a
 predicate's roleset among the candidates seen with its lemma or word form."""
+
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
@@ -40,8 +41,7 @@ class RolesetIndex:
         for roleset, i in roleset_index.items():
             by_lemma[roleset.rsplit(".", 1)[0]].append(i)
         by_form = {
-            form: [roleset_index[r] for r in found if r in roleset_index]
-            for form, found in form_rolesets.items()
+            form: [roleset_index[r] for r in found if r in roleset_index] for form, found in form_rolesets.items()
         }
         return cls(
             roles=list(roles),
@@ -106,4 +106,3 @@ class RolesetIndex:
                 chosen.append(self.choose(token, None))  # the unseen predicate's fallback
             start += len(candidates)
         return chosen
-

@@ -7,6 +7,7 @@ different tokenization of the predicted doc still scores).
 - srl_predicate_p / _r / _f: predicate identification.
 - srl_sense_acc: rolesets right among predicates found in gold and prediction.
 """
+
 from typing import Any, Dict, Iterable, Set, Tuple
 
 from spacy.training import Example
@@ -67,7 +68,21 @@ def score_srl(examples: Iterable[Example], *, spans_key: str = DEFAULT_SPANS_KEY
                 sense_total += 1
                 sense_right += int(g_preds[pred] == p_preds[pred])
     if not n_scored:
-        return {k: None for k in ("srl_p", "srl_r", "srl_f", "srl_head_p", "srl_head_r", "srl_head_f", "srl_predicate_p", "srl_predicate_r", "srl_predicate_f", "srl_sense_acc")}
+        return {
+            k: None
+            for k in (
+                "srl_p",
+                "srl_r",
+                "srl_f",
+                "srl_head_p",
+                "srl_head_r",
+                "srl_head_f",
+                "srl_predicate_p",
+                "srl_predicate_r",
+                "srl_predicate_f",
+                "srl_sense_acc",
+            )
+        }
     scores: Dict[str, Any] = {}
     for name, (tp, n_pred, n_gold) in counts.items():
         scores.update(_prf(tp, n_pred, n_gold, name))

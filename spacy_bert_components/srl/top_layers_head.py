@@ -18,6 +18,7 @@ Per predicate this costs `top_layers / n_layers` of an encoder pass over the
 sentence: a head for the strongest config, not for the default pipeline's
 throughput budget. Same inputs and outputs as `SRLHead`.
 """
+
 from typing import Any, Dict, Optional, Tuple
 
 import torch

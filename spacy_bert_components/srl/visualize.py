@@ -1,12 +1,12 @@
 """Render SRL frames with displaCy's span style: one line of spans per
 predicate (the predicate labelled "V: roleset", then its arguments)."""
+
 from typing import Any, Dict, Iterable, List, Optional, Union
 
 from spacy import displacy
 from spacy.tokens import Doc
 
 from .frames import Frame, install_extensions
-
 
 # One colour per role family (C-/R- variants share their role's), the
 # predicate's in yellow; displaCy's span style greys out unknown labels.
@@ -57,7 +57,9 @@ def frame_to_displacy(frame: Frame, *, sentence_only: bool = True) -> Dict[str, 
     }
 
 
-def render_frames(docs: Union[Doc, Iterable[Doc]], *, page: bool = True, options: Optional[Dict[str, Any]] = None) -> str:
+def render_frames(
+    docs: Union[Doc, Iterable[Doc]], *, page: bool = True, options: Optional[Dict[str, Any]] = None
+) -> str:
     """Render every frame of the docs as HTML, one displaCy span line per predicate.
 
     docs (Union[Doc, Iterable[Doc]]): Docs annotated by `bert_srl`.
@@ -72,7 +74,9 @@ def render_frames(docs: Union[Doc, Iterable[Doc]], *, page: bool = True, options
     for doc in docs:
         frames = doc._.srl
         if not frames:
-            parsed.append({"text": doc.text, "tokens": [t.text for t in doc], "spans": [], "title": "(no predicates found)"})
+            parsed.append(
+                {"text": doc.text, "tokens": [t.text for t in doc], "spans": [], "title": "(no predicates found)"}
+            )
         parsed.extend(frame_to_displacy(f) for f in frames)
     if not parsed:
         return ""

@@ -1,5 +1,6 @@
 """The `bert_summarizer` factory and pipe: extractive summaries from sentence
 scores in document context (BertSumExt on the shared BERT encoder)."""
+
 from itertools import islice
 from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
@@ -185,12 +186,20 @@ class SentenceSummarizer(TrainablePipe):
             sents = [doc[start:end] for start, end in bounds]
             chosen = self.select(sents, probs)
             write_owned_group(
-                doc, self.cfg["sentences_key"], sents,
-                kind=SENTENCES_KIND, annotator=self.name, attrs={"scores": probs},
+                doc,
+                self.cfg["sentences_key"],
+                sents,
+                kind=SENTENCES_KIND,
+                annotator=self.name,
+                attrs={"scores": probs},
             )
             write_owned_group(
-                doc, self.cfg["spans_key"], [sents[i] for i in chosen],
-                kind=SUMMARY_KIND, annotator=self.name, attrs={"scores": [probs[i] for i in chosen]},
+                doc,
+                self.cfg["spans_key"],
+                [sents[i] for i in chosen],
+                kind=SUMMARY_KIND,
+                annotator=self.name,
+                attrs={"scores": [probs[i] for i in chosen]},
             )
 
     def n_to_select(self, n_sents: int) -> int:

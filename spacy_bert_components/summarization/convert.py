@@ -1,5 +1,6 @@
 """Converters to DocBin with an extractive oracle: SciTLDR-A (JSON lines) and
 BBC News Summary (folders of articles and extractive summaries)."""
+
 import json
 import random
 from pathlib import Path
@@ -16,7 +17,7 @@ SCITLDR_ORACLE_SENTENCES = 1
 # BBC summaries are run together with no space after the full stop
 # ("...$10.9bn.For the full-year..."): a sentence end directly followed by a
 # capital, or by a quote and a capital, is a boundary.
-_QUOTES = "\"\u201c\u201d"
+_QUOTES = '"\u201c\u201d'
 
 
 def _blank_nlp():
@@ -172,7 +173,11 @@ def read_bbc_text(path: Path) -> str:
 
 
 def bbc_split(
-    input_path: Path, *, seed: int = DEFAULT_SEED, dev_fraction: float = DEFAULT_DEV_FRACTION, limit: Optional[int] = None
+    input_path: Path,
+    *,
+    seed: int = DEFAULT_SEED,
+    dev_fraction: float = DEFAULT_DEV_FRACTION,
+    limit: Optional[int] = None,
 ) -> Dict[str, List[Tuple[str, str]]]:
     """The reproducible train/dev split of BBC News Summary that `convert_bbc`
     writes: the article/summary pairs shuffled with `seed`, the first

@@ -5,6 +5,7 @@ summaries are plain strings in its user data, so both survive `DocBin`
 (`store_user_data=True`) and a doc from another task's data set, which has
 neither, is recognised as having no summarization gold.
 """
+
 from typing import List, Optional, Sequence, Tuple
 
 from spacy.tokens import Doc, SpanGroup
@@ -22,9 +23,7 @@ def set_gold(doc: Doc, oracle: Sequence[int], references: Sequence[str]) -> None
         newlines (what ROUGE-Lsum expects).
     """
     sents = list(doc.sents)
-    doc.spans[GOLD_SPANS_KEY] = SpanGroup(
-        doc, name=GOLD_SPANS_KEY, spans=[sents[i] for i in sorted(oracle)]
-    )
+    doc.spans[GOLD_SPANS_KEY] = SpanGroup(doc, name=GOLD_SPANS_KEY, spans=[sents[i] for i in sorted(oracle)])
     doc.user_data[REFERENCES_KEY] = [str(ref) for ref in references]
 
 

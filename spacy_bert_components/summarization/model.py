@@ -1,6 +1,7 @@
 """Thinc wiring of the summarizer: docs → token vectors (the shared encoder's
 listener, or an own encoder) → sentence scorer (PyTorch) → one logit per
 sentence of each doc, in `doc.sents` order."""
+
 from dataclasses import dataclass
 from typing import Any, Callable, List, Tuple
 
@@ -77,8 +78,7 @@ def build_summarizer_model_v1(
     """
     if n_layers > 0 and hidden_width % n_heads:
         raise ValueError(
-            f"hidden_width ({hidden_width}) must be a multiple of n_heads "
-            f"({n_heads}) in the summarizer's [model]."
+            f"hidden_width ({hidden_width}) must be a multiple of n_heads ({n_heads}) in the summarizer's [model]."
         )
     scorer = PyTorchWrapper_v2(
         SentenceScorer(hidden_width, n_layers, n_heads, dropout),
@@ -161,9 +161,7 @@ def _convert_inputs(
     return ArgsKwargs(args=args, kwargs={}), backprop
 
 
-def _convert_outputs(
-    model: Model, inputs_outputs: Tuple[Any, Any], is_train: bool
-) -> Tuple[List[Floats1d], Callable]:
+def _convert_outputs(model: Model, inputs_outputs: Tuple[Any, Any], is_train: bool) -> Tuple[List[Floats1d], Callable]:
     (_, layout), logits_t = inputs_outputs
     logits = torch2xp(logits_t)
     scores = [model.ops.asarray1f(logits[i, :n]) for i, n in enumerate(layout.n_sentences)]

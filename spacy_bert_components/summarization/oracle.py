@@ -7,11 +7,12 @@ whole selection for every candidate, which is too slow for this loop), on the
 tokens of `rouge-score`'s own tokenizer and Porter stemmer, so the figures
 agree with what the scorer reports.
 """
+
 from collections import Counter
 from typing import List, Optional, Sequence
 
-from rouge_score import tokenize
 from nltk.stem import porter
+from rouge_score import tokenize
 
 _STEMMER = porter.PorterStemmer()
 

@@ -2,6 +2,7 @@
 plain PyTorch: pool token vectors into sentence vectors, add sentence
 positions, let a small transformer encoder read the document's sentences
 together, and give one logit per sentence."""
+
 import math
 
 import torch
@@ -11,9 +12,7 @@ from torch import nn
 def sinusoidal_positions(n_positions: int, width: int, device: torch.device) -> torch.Tensor:
     """Fixed sine/cosine position codes: no maximum number of sentences."""
     position = torch.arange(n_positions, device=device, dtype=torch.float32).unsqueeze(1)
-    div = torch.exp(
-        torch.arange(0, width, 2, device=device, dtype=torch.float32) * (-math.log(10000.0) / width)
-    )
+    div = torch.exp(torch.arange(0, width, 2, device=device, dtype=torch.float32) * (-math.log(10000.0) / width))
     codes = torch.zeros(n_positions, width, device=device)
     codes[:, 0::2] = torch.sin(position * div)
     codes[:, 1::2] = torch.cos(position * div[: width // 2])

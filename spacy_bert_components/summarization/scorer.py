@@ -1,4 +1,5 @@
 """ROUGE for extractive summaries, next to the lead-k baseline on the same docs."""
+
 from functools import partial
 from typing import Any, Callable, Dict, Iterable, List, Optional
 

@@ -9,6 +9,7 @@ uniformly). One epoch yields as many examples as all corpora together;
 smaller corpora are cycled, each pass reshuffled. With `sample = false`
 (for dev data) every corpus is read once, in order, up to `limit` docs each.
 """
+
 import random
 from pathlib import Path
 from typing import Callable, Dict, Iterable, Iterator, List
@@ -43,9 +44,7 @@ def create_multitask_corpus_v1(
                 f"[corpora] paths.{task} = {path!r} does not exist: convert that "
                 "task's data first (see its project's `convert` command)."
             )
-    return MultiTaskCorpus(
-        paths, temperature=temperature, seed=seed, max_length=max_length, sample=sample, limit=limit
-    )
+    return MultiTaskCorpus(paths, temperature=temperature, seed=seed, max_length=max_length, sample=sample, limit=limit)
 
 
 class MultiTaskCorpus:
@@ -60,8 +59,7 @@ class MultiTaskCorpus:
         limit: int = 0,
     ) -> None:
         self.corpora = {
-            task: Corpus(path, shuffle=sample, max_length=max_length, limit=limit)
-            for task, path in paths.items()
+            task: Corpus(path, shuffle=sample, max_length=max_length, limit=limit) for task, path in paths.items()
         }
         self.temperature = temperature
         self.sample = sample

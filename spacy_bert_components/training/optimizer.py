@@ -13,6 +13,7 @@ included), so the head trains at `learn_rate` and the encoder at
     learn_rate = 0.001
     encoder_lr_scale = 0.05
 """
+
 from typing import List, Union
 
 from spacy.util import registry

@@ -10,6 +10,7 @@ as they are: hard frames for SRL, soft class probabilities for sentiment
 Only training text may be labelled: the teacher must never see the
 evaluation data the student is scored on.
 """
+
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 

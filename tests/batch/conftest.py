@@ -1,5 +1,6 @@
 """Fixtures of the batch runner tests: a tiny trained pipeline on disk, and
 small inputs of every kind."""
+
 import json
 import random
 from pathlib import Path
@@ -16,7 +17,9 @@ TRAIN = [
     ("A wonderful day with Anna in Rome.", [(21, 25, "PERSON"), (29, 33, "GPE")], "pos"),
 ]
 
-WORDS = "the a city mayor opened line new train day good bad slow fast Lisbon Paris Anna John said was and of in".split()
+WORDS = (
+    "the a city mayor opened line new train day good bad slow fast Lisbon Paris Anna John said was and of in".split()
+)
 
 
 def make_texts(n: int, seed: int = 0) -> List[str]:
@@ -31,8 +34,34 @@ def tiny_pipeline(tiny_bert, tmp_path_factory) -> str:
     from spacy.training import Example
 
     nlp = blank_with_encoder(tiny_bert)
-    nlp.add_pipe("ner", config={"model": {"@architectures": "spacy.TransitionBasedParser.v2", "state_type": "ner", "extra_state_tokens": False, "hidden_width": 16, "maxout_pieces": 2, "use_upper": True, "tok2vec": listener_config()}})
-    nlp.add_pipe("textcat", config={"model": {"@architectures": "spacy.TextCatReduce.v1", "exclusive_classes": True, "use_reduce_first": False, "use_reduce_last": False, "use_reduce_max": False, "use_reduce_mean": True, "tok2vec": listener_config()}})
+    nlp.add_pipe(
+        "ner",
+        config={
+            "model": {
+                "@architectures": "spacy.TransitionBasedParser.v2",
+                "state_type": "ner",
+                "extra_state_tokens": False,
+                "hidden_width": 16,
+                "maxout_pieces": 2,
+                "use_upper": True,
+                "tok2vec": listener_config(),
+            }
+        },
+    )
+    nlp.add_pipe(
+        "textcat",
+        config={
+            "model": {
+                "@architectures": "spacy.TextCatReduce.v1",
+                "exclusive_classes": True,
+                "use_reduce_first": False,
+                "use_reduce_last": False,
+                "use_reduce_max": False,
+                "use_reduce_mean": True,
+                "tok2vec": listener_config(),
+            }
+        },
+    )
     examples = []
     for text, ents, label in TRAIN:
         doc = nlp.make_doc(text)

@@ -1,4 +1,5 @@
 """The doc -> row logic and the output schema, without Ray."""
+
 import pyarrow as pa
 import pytest
 import spacy
@@ -81,7 +82,14 @@ def test_doc_row_without_annotations(srl_extension):
 
 def test_schema_has_only_the_columns_of_the_pipeline():
     assert output_schema(ColumnSpec()).names == ["id", "source", "n_tokens", "error"]
-    assert output_schema(ColumnSpec(ents=True, summary=True)).names == ["id", "source", "n_tokens", "ents", "summary", "error"]
+    assert output_schema(ColumnSpec(ents=True, summary=True)).names == [
+        "id",
+        "source",
+        "n_tokens",
+        "ents",
+        "summary",
+        "error",
+    ]
     schema = output_schema(ALL)
     assert schema.field("sentiment").type.get_field_index("probs") == 2
     assert worker_schema(ALL).names[:2] == ["block", "index"]

@@ -3,6 +3,7 @@ branch forced by monkeypatching torch and cupy); a run on this machine
 refuses before it writes anything; on a Ray of two logical GPUs the cluster
 is checked first, the annotators hold the GPUs asked for, and a worker
 without CUDA fails in one line."""
+
 import json
 import sys
 import types
@@ -62,10 +63,21 @@ def cuda(monkeypatch):
         ({"version": None, "count": 0}, 0, ["is built without CUDA", "pytorch.org", "--gpus-per-worker"]),
         ({"version": "12.4", "count": 0}, 0, ["(CUDA 12.4) finds no CUDA device", "nvidia-smi"]),
         ({"count": 1}, 1, ["no CUDA device 1: torch sees 1 (0..0)", "CUDA_VISIBLE_DEVICES"]),
-        ({"count": 2}, 0, ["needs cupy, which cannot be imported", 'pip install "spacy-bert-components[cuda12x]"', '"spacy[cuda12x]"']),
+        (
+            {"count": 2},
+            0,
+            [
+                "needs cupy, which cannot be imported",
+                'pip install "spacy-bert-components[cuda12x]"',
+                '"spacy[cuda12x]"',
+            ],
+        ),
         ({"version": "11.8", "count": 1}, 0, ['"spacy-bert-components[cuda11x]"']),
-        ({"count": 1, "cupy": fake_cupy(error=RuntimeError("\n=====\ncudaErrorInsufficientDriver\nmore advice"))}, 0,
-         ["cupy 12.3.0 cannot reach the GPU (RuntimeError: cudaErrorInsufficientDriver)", "CUDA 12.4", "[cuda12x]"]),
+        (
+            {"count": 1, "cupy": fake_cupy(error=RuntimeError("\n=====\ncudaErrorInsufficientDriver\nmore advice"))},
+            0,
+            ["cupy 12.3.0 cannot reach the GPU (RuntimeError: cudaErrorInsufficientDriver)", "CUDA 12.4", "[cuda12x]"],
+        ),
     ],
 )
 def test_gpu_problem_names_what_is_missing(cuda, setting, gpu_id, expected):
@@ -122,12 +134,25 @@ def test_cli_on_a_machine_without_a_gpu_writes_nothing(cuda, tmp_path, tiny_pipe
     cuda(version=None, count=0)
     write_jsonl(tmp_path / "in.jsonl", [{"text": t} for t in make_texts(4)])
     out = tmp_path / "out"
-    args = ["annotate", *mode, "--gpus-per-worker", "1", "--model", tiny_pipeline, "-o", str(out), str(tmp_path / "in.jsonl")]
+    args = [
+        "annotate",
+        *mode,
+        "--gpus-per-worker",
+        "1",
+        "--model",
+        tiny_pipeline,
+        "-o",
+        str(out),
+        str(tmp_path / "in.jsonl"),
+    ]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 2, result.output
     lines = result.output.strip().splitlines()
     assert len(lines) == 1, result.output
-    assert lines[0].startswith("Error: --gpus-per-worker 1 on this machine: torch ") and "is built without CUDA" in lines[0]
+    assert (
+        lines[0].startswith("Error: --gpus-per-worker 1 on this machine: torch ")
+        and "is built without CUDA" in lines[0]
+    )
     assert not out.exists() and not ray.is_initialized()
 
 
@@ -175,7 +200,14 @@ def logical_gpu_ray() -> str:
     cluster (without --address they check this machine's GPU first).
     """
     quiet_ray_environment(local_cluster=True)
-    ray.init(address="local", num_cpus=2, num_gpus=2, object_store_memory=OBJECT_STORE, include_dashboard=False, log_to_driver=False)
+    ray.init(
+        address="local",
+        num_cpus=2,
+        num_gpus=2,
+        object_store_memory=OBJECT_STORE,
+        include_dashboard=False,
+        log_to_driver=False,
+    )
     yield ray.get_runtime_context().gcs_address
     ray.shutdown()
 
@@ -198,7 +230,10 @@ def test_ray_checks_gpus_before_any_work(logical_gpu_ray, gpu_inputs, tiny_pipel
     args = ["annotate", "--address", logical_gpu_ray, "--model", tiny_pipeline] + [str(p) for p in gpu_inputs]
     cases = [
         (["--gpus-per-worker", "3"], "Error: --gpus-per-worker 3: the Ray cluster has 2 GPU(s)"),
-        (["--gpus-per-worker", "1", "--workers", "3"], "Error: --workers 3 x --gpus-per-worker 1 needs 3 GPUs; the Ray cluster has 2"),
+        (
+            ["--gpus-per-worker", "1", "--workers", "3"],
+            "Error: --workers 3 x --gpus-per-worker 1 needs 3 GPUs; the Ray cluster has 2",
+        ),
     ]
     if not torch.cuda.is_available():
         # The probe task runs gpu_problem on a Ray worker holding a logical GPU.
@@ -233,8 +268,12 @@ def test_ray_workers_hold_the_gpus_asked_for(logical_gpu_ray, gpu_inputs, tiny_p
             super().__init__(model, spec, 0, batch_size, max_chars, threads, **settings)
 
     summary = annotate_corpus(
-        gpu_inputs, tmp_path / "out", model=tiny_pipeline, settings=RunSettings(address=logical_gpu_ray, gpus_per_worker=2, rows_per_file=4),
-        progress=quiet, annotator=RecordsGPUs,
+        gpu_inputs,
+        tmp_path / "out",
+        model=tiny_pipeline,
+        settings=RunSettings(address=logical_gpu_ray, gpus_per_worker=2, rows_per_file=4),
+        progress=quiet,
+        annotator=RecordsGPUs,
     )
     assert summary.rows_in == summary.rows_out == 8 and summary.errors == 0
     assert summary.manifest["runner"]["workers"] == 1 and summary.manifest["runner"]["gpus_per_worker"] == 2
@@ -250,14 +289,28 @@ def test_ray_worker_without_cuda_fails_in_one_line(logical_gpu_ray, gpu_inputs, 
     pages of traceback, and the run is left to finish with --resume."""
     monkeypatch.setattr("spacy_bert_components.batch.ray_runner.ray_gpu_problem", lambda gpus: None)
     out = tmp_path / "out"
-    args = ["annotate", "--address", logical_gpu_ray, "--gpus-per-worker", "1", "--workers", "1", "--model", tiny_pipeline, "-o", str(out)]
+    args = [
+        "annotate",
+        "--address",
+        logical_gpu_ray,
+        "--gpus-per-worker",
+        "1",
+        "--workers",
+        "1",
+        "--model",
+        tiny_pipeline,
+        "-o",
+        str(out),
+    ]
     result = CliRunner().invoke(cli, args + [str(p) for p in gpu_inputs])
     assert result.exit_code == 2, result.output
     # Ray's driver prints its own "(raylet)" notices beside ours: only the
     # error line is this command's.
     errors = [line for line in result.output.splitlines() if line.startswith("Error: ")]
     assert len(errors) == 1, result.output
-    assert errors[0].startswith("Error: a Ray worker cannot use its GPU: torch ") and "is built without CUDA" in errors[0]
+    assert (
+        errors[0].startswith("Error: a Ray worker cannot use its GPU: torch ") and "is built without CUDA" in errors[0]
+    )
     assert errors[0].endswith(f"; once fixed, finish with --resume -o {out}")
     assert list(out.glob("part-*.parquet")) == []
     assert json.loads((out / "_manifest.json").read_text())["status"] == "interrupted"

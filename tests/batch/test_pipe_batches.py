@@ -1,6 +1,7 @@
 """Bounded batches: caps by documents and characters, strings freed after
 each batch, and a batch that runs out of device memory split in halves down
 to one document (out-of-memory injected on the CPU)."""
+
 from typing import Iterable, Iterator, List
 
 import pyarrow as pa

@@ -1,6 +1,7 @@
 """The runner on Ray: a local Ray with 2 workers and a 2-node
 `ray.cluster_utils.Cluster`, each giving the rows of --local; a worker that
 dies is replaced and its block written once."""
+
 import io
 import os
 import signal
@@ -33,7 +34,11 @@ def assert_same_rows(got, expected):
     assert len(got) == len(expected)
     for a, b in zip(got, expected):
         assert (a["id"], a["source"], a["n_tokens"], a["ents"], a["error"]) == (
-            b["id"], b["source"], b["n_tokens"], b["ents"], b["error"]
+            b["id"],
+            b["source"],
+            b["n_tokens"],
+            b["ents"],
+            b["error"],
         )
         if b["sentiment"] is not None:
             assert a["sentiment"]["label"] == b["sentiment"]["label"]
@@ -52,9 +57,18 @@ def corpus(tmp_path_factory, tiny_pipeline):
     root = tmp_path_factory.mktemp("ray_corpus")
     texts = make_texts(36, seed=1)
     write_parquet(root / "a.parquet", texts[:24], row_group_size=7)
-    write_jsonl(root / "b.jsonl", [{"id": f"b{i}", "text": t} for i, t in enumerate(texts[24:])] + [{"id": "b-empty", "text": ""}])
+    write_jsonl(
+        root / "b.jsonl",
+        [{"id": f"b{i}", "text": t} for i, t in enumerate(texts[24:])] + [{"id": "b-empty", "text": ""}],
+    )
     inputs = [root / "a.parquet", root / "b.jsonl"]
-    annotate_corpus(inputs, root / "local", model=tiny_pipeline, settings=RunSettings(local=True, workers=2, threads=1), progress=quiet)
+    annotate_corpus(
+        inputs,
+        root / "local",
+        model=tiny_pipeline,
+        settings=RunSettings(local=True, workers=2, threads=1),
+        progress=quiet,
+    )
     return inputs, root / "local"
 
 
@@ -76,7 +90,12 @@ def test_two_workers_same_rows_as_local_even_when_one_dies(local_ray, corpus, ti
             return super().__call__(batch)
 
     summary = annotate_corpus(
-        inputs, tmp_path / "ray", model=tiny_pipeline, settings=RunSettings(workers=2), progress=quiet, annotator=DiesOnce
+        inputs,
+        tmp_path / "ray",
+        model=tiny_pipeline,
+        settings=RunSettings(workers=2),
+        progress=quiet,
+        annotator=DiesOnce,
     )
     assert Path(marker).exists()
     assert summary.rows_in == summary.rows_out == 37 and summary.errors == 1

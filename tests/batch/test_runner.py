@@ -1,4 +1,5 @@
 """The runner in --local mode: counts, error rows, resume, refusals, the CLI."""
+
 import io
 import json
 import tarfile
@@ -119,7 +120,11 @@ def test_resume_after_an_interrupted_run_gives_the_same_rows(tmp_path, tiny_pipe
 
 
 def test_archive_members_that_try_to_escape(tmp_path, tiny_pipeline):
-    evil = [("../escape.txt", b"Up one level."), ("/tmp/absolute-escape.txt", b"Absolute."), ("a/../../b.txt", b"Sneaky.")]
+    evil = [
+        ("../escape.txt", b"Up one level."),
+        ("/tmp/absolute-escape.txt", b"Absolute."),
+        ("a/../../b.txt", b"Sneaky."),
+    ]
     with zipfile.ZipFile(tmp_path / "evil.zip", "w") as archive:
         for name, data in evil:
             archive.writestr(zipfile.ZipInfo(name), data)
@@ -205,7 +210,19 @@ def test_resume_after_sigkill(tmp_path, tiny_pipeline):
     write_jsonl(tmp_path / "in.jsonl", [{"id": f"k{i:03d}", "text": t} for i, t in enumerate(texts)])
     out = tmp_path / "out"
     args = [sys.executable, "-c", "from spacy_bert_components.cli.main import main; main()", "annotate", "--local"]
-    args += ["--batch-size", "1", "--threads", "1", "--rows-per-file", "5", "--model", tiny_pipeline, "-o", str(out), str(tmp_path / "in.jsonl")]
+    args += [
+        "--batch-size",
+        "1",
+        "--threads",
+        "1",
+        "--rows-per-file",
+        "5",
+        "--model",
+        tiny_pipeline,
+        "-o",
+        str(out),
+        str(tmp_path / "in.jsonl"),
+    ]
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while not list(out.glob("part-*.parquet")) and proc.poll() is None and time.monotonic() < deadline:
@@ -228,6 +245,8 @@ def test_cli_run_failure_exit_code(tmp_path, tiny_pipeline, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr("spacy_bert_components.batch.local.load_pipeline", broken)
-    result = CliRunner().invoke(cli, ["annotate", "--local", "--model", tiny_pipeline, "-o", str(tmp_path / "o"), str(tmp_path / "good.jsonl")])
+    result = CliRunner().invoke(
+        cli, ["annotate", "--local", "--model", tiny_pipeline, "-o", str(tmp_path / "o"), str(tmp_path / "good.jsonl")]
+    )
     assert result.exit_code == 3
     assert "the run failed: OSError: disk full" in result.output and "--resume" in result.output

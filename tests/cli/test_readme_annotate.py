@@ -1,6 +1,7 @@
 """The README's `spacy-bert annotate` examples, read from README.md and run
 as written on the repository's sample corpus (`corpus/`), with the default
 pipeline, then the README's snippet that reads the output."""
+
 import re
 import shlex
 from pathlib import Path

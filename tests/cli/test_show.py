@@ -1,5 +1,6 @@
 """`spacy-bert show` with the default pipeline: every annotation it makes,
 printed and on one HTML page."""
+
 import spacy
 from click.testing import CliRunner
 
@@ -21,8 +22,13 @@ def test_show_prints_and_renders_every_annotation(tmp_path):
         "Maria Santos, the mayor of Lisbon, opened a new tram line on Monday.",
         "Residents welcomed it.",
     ]
-    assert "  opened (open.01): [ARG0: Maria Santos, the mayor of Lisbon]  [ARG1: a new tram line]  [ARGM-TMP: on Monday]" in lines
-    assert lines[lines.index("Summary:") + 1].endswith("  Maria Santos, the mayor of Lisbon, opened a new tram line on Monday.")
+    assert (
+        "  opened (open.01): [ARG0: Maria Santos, the mayor of Lisbon]  [ARG1: a new tram line]  [ARGM-TMP: on Monday]"
+        in lines
+    )
+    assert lines[lines.index("Summary:") + 1].endswith(
+        "  Maria Santos, the mayor of Lisbon, opened a new tram line on Monday."
+    )
     html = page.read_text(encoding="utf8")
     assert html.startswith("<!DOCTYPE html>") and html.count("<html") == 1
     for section in ("Entities", "Sentiment", "Semantic frames", "Summary"):

@@ -1,4 +1,5 @@
 """Every input kind, planned into blocks and read back, without Ray."""
+
 import io
 import json
 import tarfile
@@ -20,7 +21,9 @@ OPTIONS = ReadOptions()
 
 
 def read_all(paths, rows_per_block=3, limit=None, options=OPTIONS):
-    plan = plan_blocks(find_sources(paths), options, max_rows_per_block=1000, rows_per_block=rows_per_block, limit=limit)
+    plan = plan_blocks(
+        find_sources(paths), options, max_rows_per_block=1000, rows_per_block=rows_per_block, limit=limit
+    )
     tables = [read_block(block, options) for block in plan.blocks]
     assert all(t.num_rows == b.n_rows for t, b in zip(tables, plan.blocks))
     return plan, pa.concat_tables(tables).to_pylist() if tables else []
@@ -44,9 +47,17 @@ def test_parquet_folder_stable_ids_and_bad_values(tmp_path):
     pq.write_table(table, folder / "c.parquet")
     (folder / "_SUCCESS").write_text("")
     plan, rows = read_all([folder])
-    assert [r["id"] for r in rows] == ["corpus/b.parquet:0", "corpus/b.parquet:1", "corpus/c.parquet:0", "corpus/c.parquet:1", "corpus/c.parquet:2"]
+    assert [r["id"] for r in rows] == [
+        "corpus/b.parquet:0",
+        "corpus/b.parquet:1",
+        "corpus/c.parquet:0",
+        "corpus/c.parquet:1",
+        "corpus/c.parquet:2",
+    ]
     assert rows[2]["text"] == "ok bytes" and rows[2]["error"] is None
-    assert rows[3]["text"] is None and rows[3]["error"].startswith("undecodable bytes: not UTF-8 (byte 0xff at position 0)")
+    assert rows[3]["text"] is None and rows[3]["error"].startswith(
+        "undecodable bytes: not UTF-8 (byte 0xff at position 0)"
+    )
     assert rows[4]["error"] == "null text: 'text' is null"
 
 
@@ -126,7 +137,12 @@ def make_tar(path: Path, members, mode="w"):
     return path
 
 
-MEMBERS = [("one.txt", b"First doc."), ("two.txt", b"Second doc."), ("three.txt", b"\xff bad"), ("four.txt", b"Fourth.")]
+MEMBERS = [
+    ("one.txt", b"First doc."),
+    ("two.txt", b"Second doc."),
+    ("three.txt", b"\xff bad"),
+    ("four.txt", b"Fourth."),
+]
 
 
 @pytest.mark.parametrize("kind", ["zip", "tar", "tar.gz"])

@@ -2,6 +2,7 @@
 `install-into-package` writes into the package, its head commands run
 workflows the task projects define, and the generated joint config goes to
 training/. Runs the light commands only (the heads take hours)."""
+
 import shlex
 import subprocess
 import sys
@@ -57,7 +58,8 @@ def test_only_install_into_package_writes_into_the_package(project):
     package_dir = config["vars"]["package_dir"]
     assert config["vars"]["pipeline"].startswith("training/")
     writers = [
-        cmd["name"] for cmd in config["commands"]
+        cmd["name"]
+        for cmd in config["commands"]
         if any(out.startswith(package_dir) for out in cmd.get("outputs", []))
         or any(package_dir in line for line in cmd["script"])
     ]

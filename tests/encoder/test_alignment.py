@@ -1,5 +1,6 @@
 """The token alignment of non-overlapping windows equals spacy-transformers'
 `get_alignment_via_offset_mapping`, on text that makes alignment hard."""
+
 import pytest
 import spacy
 from spacy_transformers.align import get_alignment_via_offset_mapping

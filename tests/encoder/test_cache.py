@@ -1,6 +1,7 @@
 """The frozen encoder's output cache on disk: read back equal to what was
 encoded, shared by a second training run, and never read stale when the
 encoder, the windowing or the text changes."""
+
 import shutil
 
 import numpy

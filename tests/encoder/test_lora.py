@@ -1,4 +1,5 @@
 """Low-rank adapters on the shared encoder: train, save small, load equal."""
+
 import numpy
 import pytest
 import spacy
@@ -7,16 +8,28 @@ from spacy.training import Example
 from ..util import listener_config
 
 TEXTCAT = {
-    "@architectures": "spacy.TextCatReduce.v1", "exclusive_classes": True,
-    "use_reduce_first": False, "use_reduce_last": False, "use_reduce_max": False, "use_reduce_mean": True,
+    "@architectures": "spacy.TextCatReduce.v1",
+    "exclusive_classes": True,
+    "use_reduce_first": False,
+    "use_reduce_last": False,
+    "use_reduce_max": False,
+    "use_reduce_mean": True,
 }
 
 
 def _adapted_nlp(tiny_bert, save_weights=False):
     nlp = spacy.blank("en")
-    nlp.add_pipe("transformer", config={"model": {
-        "@architectures": "spacy-bert-components.AdaptedEncoder.v1", "name": tiny_bert,
-        "lora_rank": 2, "save_weights": save_weights}})
+    nlp.add_pipe(
+        "transformer",
+        config={
+            "model": {
+                "@architectures": "spacy-bert-components.AdaptedEncoder.v1",
+                "name": tiny_bert,
+                "lora_rank": 2,
+                "save_weights": save_weights,
+            }
+        },
+    )
     nlp.add_pipe("textcat", config={"model": {**TEXTCAT, "tok2vec": listener_config()}})
     return nlp
 
@@ -37,15 +50,21 @@ def _vectors(nlp, text="good great lovely"):
 
 def _plain(tiny_bert):
     nlp = spacy.blank("en")
-    nlp.add_pipe("transformer", config={"model": {"@architectures": "spacy-bert-components.Encoder.v1", "name": tiny_bert}})
+    nlp.add_pipe(
+        "transformer", config={"model": {"@architectures": "spacy-bert-components.Encoder.v1", "name": tiny_bert}}
+    )
     nlp.initialize()
     return nlp
 
 
 def test_adapters_start_as_the_packaged_encoder(tiny_encoder):
     nlp = _adapted_nlp(tiny_encoder)
-    nlp.initialize(lambda: [Example.from_dict(nlp.make_doc("good"), {"cats": {"POS": 1.0, "NEG": 0.0}}),
-                            Example.from_dict(nlp.make_doc("bad"), {"cats": {"POS": 0.0, "NEG": 1.0}})])
+    nlp.initialize(
+        lambda: [
+            Example.from_dict(nlp.make_doc("good"), {"cats": {"POS": 1.0, "NEG": 0.0}}),
+            Example.from_dict(nlp.make_doc("bad"), {"cats": {"POS": 0.0, "NEG": 1.0}}),
+        ]
+    )
     numpy.testing.assert_allclose(_vectors(nlp), _vectors(_plain(tiny_encoder)), atol=1e-5)
 
 

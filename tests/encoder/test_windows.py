@@ -1,13 +1,14 @@
 """Sentence windows, the length-sorted prediction pass and bf16 precision,
 on the tiny BERT, MPNet and RoBERTa."""
+
 import numpy
 import pytest
 import spacy
 
 from spacy_bert_components.encoder.model import inference_transformer
 from spacy_bert_components.encoder.precision import check_precision, resolve_precision
-from spacy_bert_components.layers.length_batches import length_batches
 from spacy_bert_components.encoder.windows import SentenceWindows
+from spacy_bert_components.layers.length_batches import length_batches
 
 LONG = (
     "The council met on Monday. It approved the new budget after a long debate about schools and roads. "

@@ -8,7 +8,9 @@ from ..util import blank_with_encoder, listener_config
 
 
 def test_find_encoder_of_an_own_encoder(tiny_bert):
-    tok2vec = registry.resolve({"m": {"@architectures": "spacy-bert-components.Tok2VecEncoder.v1", "name": tiny_bert}})["m"]
+    tok2vec = registry.resolve({"m": {"@architectures": "spacy-bert-components.Tok2VecEncoder.v1", "name": tiny_bert}})[
+        "m"
+    ]
     with pytest.raises(ValueError, match="not initialized"):
         find_encoder(tok2vec, None)
     nlp = spacy.blank("en")
@@ -33,7 +35,14 @@ def test_srl_top_layers_head_needs_the_encoder_config():
     (kept in the component's cfg from initialize on); the error names it."""
     from spacy_bert_components.srl.model import build_srl_head
 
-    model = registry.resolve({"m": {"@architectures": "spacy-bert-components.SRLTopLayersModel.v1", "tok2vec": listener_config(mix_layers=True)}})["m"]
+    model = registry.resolve(
+        {
+            "m": {
+                "@architectures": "spacy-bert-components.SRLTopLayersModel.v1",
+                "tok2vec": listener_config(mix_layers=True),
+            }
+        }
+    )["m"]
     with pytest.raises(ValueError, match="encoder_config"):
         build_srl_head(model, 3, 1)
 

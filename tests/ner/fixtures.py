@@ -1,6 +1,7 @@
 """A small CoNLL-2003 data set in the shared data's format (`token POS chunk
 NER`, IOB2 tags, `-DOCSTART-` between documents): train.iob and dev.iob,
 written by the tests, never copied from the real data."""
+
 from pathlib import Path
 
 TRAIN_IOB = """-DOCSTART- -X- -X- O

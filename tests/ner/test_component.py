@@ -1,4 +1,5 @@
 """bert_ner: spaCy's EntityRecognizer on the tiny BERT, shared and standalone."""
+
 import pickle
 
 import pytest
@@ -138,7 +139,11 @@ def test_standalone_owns_its_encoder(tiny_bert, tmp_path):
 def test_light_window_head_overfits_and_round_trips(tiny_bert, tmp_path):
     """NERWindowModel.v1: window layers instead of the BiLSTM."""
     nlp = blank_with_encoder(tiny_bert, hidden_states=True)
-    model = {"@architectures": "spacy-bert-components.NERWindowModel.v1", "tok2vec": listener_config(mix_layers=True), **SMALL_HEAD}
+    model = {
+        "@architectures": "spacy-bert-components.NERWindowModel.v1",
+        "tok2vec": listener_config(mix_layers=True),
+        **SMALL_HEAD,
+    }
     nlp.add_pipe("bert_ner", name="ner", config={"model": model})
     _train(nlp, n_iter=50)
     texts = [text for text, _ in TRAIN_DATA]

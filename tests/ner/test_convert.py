@@ -1,4 +1,5 @@
 """The conll03 converter: IOB2 to one Doc per -DOCSTART- document."""
+
 from collections import Counter
 
 import pytest
@@ -52,7 +53,11 @@ def test_limit(tmp_path):
 
 @pytest.mark.parametrize(
     "bad_line,line_no,message",
-    [("rejects VBZ B-VP Q-ORG", 4, "invalid IOB2 tag"), ("call NN I-NP I-PER", 6, "continues no PER"), ("lonely", 4, "expected")],
+    [
+        ("rejects VBZ B-VP Q-ORG", 4, "invalid IOB2 tag"),
+        ("call NN I-NP I-PER", 6, "continues no PER"),
+        ("lonely", 4, "expected"),
+    ],
 )
 def test_bad_lines_name_file_and_line(tmp_path, bad_line, line_no, message):
     lines = SAMPLE.splitlines()

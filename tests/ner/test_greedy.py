@@ -1,5 +1,6 @@
 """bert_ner's batched greedy decoding takes spaCy's decisions: the same
 entities as `EntityRecognizer`'s own loop on the same docs."""
+
 import numpy
 import pytest
 from spacy.attrs import ENT_IOB, ENT_KB_ID, ENT_TYPE
@@ -72,7 +73,9 @@ def untrained_nlp(tiny_bert):
 def test_same_entities_as_spacys_loop(untrained_nlp, batch_size):
     ner = untrained_nlp.get_pipe("ner")
     assert greedy.supports(ner)
-    spacy_arrays = _annotate(ner, _encoded(untrained_nlp, TEXTS * 2), EntityRecognizer.predict, EntityRecognizer.set_annotations, batch_size)
+    spacy_arrays = _annotate(
+        ner, _encoded(untrained_nlp, TEXTS * 2), EntityRecognizer.predict, EntityRecognizer.set_annotations, batch_size
+    )
     docs = _encoded(untrained_nlp, TEXTS * 2)
     arrays = _annotate(ner, docs, type(ner).predict, type(ner).set_annotations, batch_size)
     assert all(numpy.array_equal(a, b) for a, b in zip(spacy_arrays, arrays))
@@ -89,7 +92,9 @@ def test_the_pipeline_predicts_through_the_batched_decoder(untrained_nlp):
     assert isinstance(ner.predict(docs), greedy.DecodedEntities)
     spacy_arrays = _annotate(ner, docs, EntityRecognizer.predict, EntityRecognizer.set_annotations, 256)
     piped = list(untrained_nlp.pipe(TEXTS))
-    assert all(numpy.array_equal(a, doc.to_array([ENT_IOB, ENT_TYPE, ENT_KB_ID])) for a, doc in zip(spacy_arrays, piped))
+    assert all(
+        numpy.array_equal(a, doc.to_array([ENT_IOB, ENT_TYPE, ENT_KB_ID])) for a, doc in zip(spacy_arrays, piped)
+    )
 
 
 def test_preset_entities_fall_back_to_spacys_loop(untrained_nlp):

@@ -1,6 +1,7 @@
 """projects/ner_conll03: its commands read what `spacy project assets`
 downloads, and `spacy project run all` works offline on a local copy of the
 data (SPACY_BERT_DATA: the fixture files)."""
+
 import pytest
 import spacy
 from thinc.api import Config
@@ -25,12 +26,21 @@ def test_project_workflow_on_a_local_copy(tiny_bert, local_data, tmp_path):
     config["components"]["ner"]["model"].update({"context_width": 16, "hidden_width": 16})
     config.to_disk(project / "configs" / "smoke.cfg", interpolate=False)
     run_project(
-        project, "all", str(project),
-        "--vars.config", "smoke", "--vars.encoder", tiny_bert, "--vars.limit", "2",
+        project,
+        "all",
+        str(project),
+        "--vars.config",
+        "smoke",
+        "--vars.encoder",
+        tiny_bert,
+        "--vars.limit",
+        "2",
         local_data=local_data,
     )
     copied = project / "assets" / "ner" / "conll2003" / "train.iob"
-    assert not copied.is_symlink() and copied.read_bytes() == (local_data / "ner" / "conll2003" / "train.iob").read_bytes()
+    assert (
+        not copied.is_symlink() and copied.read_bytes() == (local_data / "ner" / "conll2003" / "train.iob").read_bytes()
+    )
     metrics = (project / "metrics" / "smoke.json").read_text()
     assert '"ents_f"' in metrics
     assert list((project / "packages").glob("*/dist/*.tar.gz"))

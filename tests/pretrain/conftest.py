@@ -1,5 +1,6 @@
 """Fixtures of the pre-training tests: a toy corpus of one repeated text,
 and small settings that train the tiny BERT in seconds."""
+
 import json
 from pathlib import Path
 

@@ -1,6 +1,7 @@
 """Pre-training runs on the tiny MPNet and RoBERTa as on the tiny BERT
 (`test_pretrain.py`): the held-out loss falls and the output is an encoder
 folder of the same architecture that a pipeline takes."""
+
 import pytest
 
 from spacy_bert_components.pretrain.runner import pretrain_encoder
@@ -23,6 +24,8 @@ def test_pretraining_adapts_other_architectures(architecture, model_class, reque
     assert AutoModelForMaskedLM.from_pretrained(str(output), output_loading_info=True)[1]["missing_keys"] == []
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
-    nlp.add_pipe("transformer", config={"model": {"@architectures": "spacy-bert-components.Encoder.v2", "name": str(output)}})
+    nlp.add_pipe(
+        "transformer", config={"model": {"@architectures": "spacy-bert-components.Encoder.v2", "name": str(output)}}
+    )
     nlp.initialize()
     assert nlp(TOY_TEXT)._.trf_data.model_output.last_hidden_state.shape[-1] == 32

@@ -1,6 +1,7 @@
 """Inputs -> sequences: the held-out split is stable and disjoint, texts are
 packed, and a stream continued from its saved position gives what the
 uninterrupted stream gives."""
+
 from spacy_bert_components.corpus.sources import ReadOptions
 from spacy_bert_components.pretrain.data import (
     StreamPosition,
@@ -27,7 +28,9 @@ def test_pack_texts_joins_texts_with_sep_and_cuts_at_seq_len(tiny_bert):
     tokenizer = AutoTokenizer.from_pretrained(tiny_bert)
     texts = ["the quick brown fox", "", "jumps over the lazy dog"] * 5
     sequences = pack_texts(texts, tokenizer, seq_len=16)
-    assert all(len(seq) <= 16 and seq[0] == tokenizer.cls_token_id and seq[-1] == tokenizer.sep_token_id for seq in sequences)
+    assert all(
+        len(seq) <= 16 and seq[0] == tokenizer.cls_token_id and seq[-1] == tokenizer.sep_token_id for seq in sequences
+    )
     pieces = [p for seq in sequences for p in seq[1:-1]]
     words = tokenizer("the quick brown fox", add_special_tokens=False)["input_ids"]
     assert pieces[: len(words)] == words and pieces[len(words)] == tokenizer.sep_token_id
@@ -37,12 +40,22 @@ def test_stream_continues_from_its_position(tiny_bert, tmp_path):
     from transformers import AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(tiny_bert)
-    path = write_jsonl(tmp_path / "t.jsonl", ({"id": str(i), "text": f"text number {i} about a fox"} for i in range(60)))
+    path = write_jsonl(
+        tmp_path / "t.jsonl", ({"id": str(i), "text": f"text number {i} about a fox"} for i in range(60))
+    )
     plan = plan_inputs([path], ReadOptions(), rows_per_block=10, workers=1)
 
     def stream(position=None, rank=0, world_size=1):
         return TrainStream(
-            plan.blocks, ReadOptions(), tokenizer, seq_len=12, eval_fraction=0.1, seed=0, rank=rank, world_size=world_size, position=position
+            plan.blocks,
+            ReadOptions(),
+            tokenizer,
+            seq_len=12,
+            eval_fraction=0.1,
+            seed=0,
+            rank=rank,
+            world_size=world_size,
+            position=position,
         )
 
     whole = stream()

@@ -1,5 +1,6 @@
 """Whole-word masking: a word's pieces are masked together, special pieces
 never, the same generator state gives the same masks."""
+
 import torch
 
 from spacy_bert_components.pretrain.masking import (
@@ -11,7 +12,18 @@ from spacy_bert_components.pretrain.masking import (
 )
 
 # [PAD]=0 [CLS]=1 [SEP]=2 [MASK]=3, then words and "##" pieces.
-VOCAB = {"[PAD]": 0, "[CLS]": 1, "[SEP]": 2, "[MASK]": 3, "play": 4, "##ing": 5, "##ed": 6, "the": 7, "cat": 8, "##s": 9}
+VOCAB = {
+    "[PAD]": 0,
+    "[CLS]": 1,
+    "[SEP]": 2,
+    "[MASK]": 3,
+    "play": 4,
+    "##ing": 5,
+    "##ed": 6,
+    "the": 7,
+    "cat": 8,
+    "##s": 9,
+}
 SPECIAL = [0, 1, 2]
 
 

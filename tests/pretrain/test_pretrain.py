@@ -1,6 +1,7 @@
 """Pre-training in the process on the tiny BERT: the held-out loss falls, a
 killed run resumed from its last checkpoint ends where an uninterrupted one
 does, the output loads as an encoder, bad input is a one-line error."""
+
 import json
 
 import numpy
@@ -88,10 +89,13 @@ def test_output_loads_as_the_encoder_of_a_pipeline(uninterrupted, tiny_bert):
     output, _ = uninterrupted
     assert type(AutoModel.from_pretrained(str(output))).__name__ == "BertModel"
     assert BertForMaskedLM.from_pretrained(str(output), output_loading_info=True)[1]["missing_keys"] == []
+
     def last_layer(name):
         nlp = spacy.blank("en")
         nlp.add_pipe("sentencizer")
-        nlp.add_pipe("transformer", config={"model": {"@architectures": "spacy-bert-components.Encoder.v2", "name": name}})
+        nlp.add_pipe(
+            "transformer", config={"model": {"@architectures": "spacy-bert-components.Encoder.v2", "name": name}}
+        )
         nlp.initialize()
         return nlp(TOY_TEXT)._.trf_data.model_output.last_hidden_state
 
@@ -106,7 +110,21 @@ def run_cli(*args):
 
 
 def test_cli_trains_and_refuses_a_used_output_without_resume(tiny_bert, toy_corpus, tmp_path):
-    common = [toy_corpus, "--encoder", tiny_bert, "--max-steps", 2, "--batch-size", 2, "--seq-len", 16, "--eval-fraction", 0.1, "--threads", 1]
+    common = [
+        toy_corpus,
+        "--encoder",
+        tiny_bert,
+        "--max-steps",
+        2,
+        "--batch-size",
+        2,
+        "--seq-len",
+        16,
+        "--eval-fraction",
+        0.1,
+        "--threads",
+        1,
+    ]
     result = run_cli(*common, "-o", tmp_path / "out")
     assert result.exit_code == 0, result.output
     assert "2 steps" in result.output

@@ -1,6 +1,7 @@
 """A small SST-2 data set in the shared data's format (one sentence a line,
 `label text`, 1 positive and 0 negative, lower-cased and tokenized):
 train.txt and dev.txt, written by the tests, never copied from the real data."""
+
 from pathlib import Path
 
 TRAIN_TXT = """1 a warm , funny and thoroughly charming film .

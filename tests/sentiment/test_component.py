@@ -1,4 +1,5 @@
 """bert_sentiment: exclusive classes per sentence, combined per document."""
+
 import pickle
 
 import pytest
@@ -167,7 +168,12 @@ def test_standalone_owns_its_encoder(tiny_bert):
 def test_light_window_head_overfits_and_round_trips(tiny_bert, tmp_path):
     """SentimentWindowModel.v1: window layers instead of the BiLSTM."""
     nlp = blank_with_encoder(tiny_bert, hidden_states=True)
-    model = {"@architectures": "spacy-bert-components.SentimentWindowModel.v1", "tok2vec": listener_config(mix_layers=True), "context_width": 16, "hidden_width": 16}
+    model = {
+        "@architectures": "spacy-bert-components.SentimentWindowModel.v1",
+        "tok2vec": listener_config(mix_layers=True),
+        "context_width": 16,
+        "hidden_width": 16,
+    }
     nlp.add_pipe("bert_sentiment", name="sentiment", config={"model": model})
     _train(nlp)
     texts = [text for text, _ in TRAIN_DATA]

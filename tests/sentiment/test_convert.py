@@ -1,4 +1,5 @@
 """The sst2 converter: `label text` lines to exclusive positive/negative cats."""
+
 import pytest
 import spacy
 from click.testing import CliRunner
@@ -26,7 +27,9 @@ def test_labels_and_tokens(tmp_path):
     assert [t.text for t in docs[0]] == ["a", "stirring", ",", "funny", "film"]
 
 
-@pytest.mark.parametrize("bad,message", [("2 neutral text", "not 0 or 1"), ("1", "no text"), ("positive great", "not 0 or 1")])
+@pytest.mark.parametrize(
+    "bad,message", [("2 neutral text", "not 0 or 1"), ("1", "no text"), ("positive great", "not 0 or 1")]
+)
 def test_bad_lines_name_file_and_line(tmp_path, bad, message):
     path = tmp_path / "bad.txt"
     path.write_text(SAMPLE + bad + "\n", encoding="utf8")

@@ -1,6 +1,7 @@
 """projects/sentiment_sst2: its commands read what `spacy project assets`
 downloads, and `spacy project run all` and `distil` work offline on a local
 copy of the data (SPACY_BERT_DATA: the fixture files)."""
+
 import pytest
 import spacy
 from spacy.tokens import DocBin
@@ -27,8 +28,15 @@ def test_project_workflow_on_a_local_copy(tiny_bert, local_data, tmp_path):
     config["components"]["sentiment"]["model"].update({"context_width": 16})
     config.to_disk(project / "configs" / "smoke.cfg", interpolate=False)
     run_project(
-        project, "all", str(project),
-        "--vars.config", "smoke", "--vars.encoder", tiny_bert, "--vars.limit", "8",
+        project,
+        "all",
+        str(project),
+        "--vars.config",
+        "smoke",
+        "--vars.encoder",
+        tiny_bert,
+        "--vars.limit",
+        "8",
         local_data=local_data,
     )
     metrics = (project / "metrics" / "smoke.json").read_text()
@@ -39,8 +47,15 @@ def test_project_workflow_on_a_local_copy(tiny_bert, local_data, tmp_path):
     assert set(nlp("A good film.").cats) == {"positive", "negative"}
     # Distillation: the trained pipeline teaches a second head its probabilities.
     run_project(
-        project, "distil", str(project),
-        "--vars.encoder", tiny_bert, "--vars.teacher", "smoke", "--vars.student", "smoke",
+        project,
+        "distil",
+        str(project),
+        "--vars.encoder",
+        tiny_bert,
+        "--vars.teacher",
+        "smoke",
+        "--vars.student",
+        "smoke",
         local_data=local_data,
     )
     assert sorted(p.name for p in (project / "corpus" / "distil").iterdir()) == ["gold.spacy", "teacher.spacy"]

@@ -1,4 +1,5 @@
 """The registered sentiment scorer."""
+
 import spacy
 from spacy.training import Example
 from spacy.util import registry

@@ -1,5 +1,6 @@
 """A pipeline overfit once on the two SRL training sentences, shared by the
 SRL tests (training it is the slow part)."""
+
 from pathlib import Path
 
 import pytest

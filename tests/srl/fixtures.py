@@ -13,6 +13,7 @@ one table of sentences (never copied from the real data):
 Each argument is given as its PropBank span and, separately, its UP head, so
 the converter's span-to-head rule is checked against labels written by hand.
 """
+
 from pathlib import Path
 from typing import Dict, List, NamedTuple, Sequence, Tuple
 
@@ -173,7 +174,18 @@ def _text(sentence: Sentence) -> str:
 def _ud_columns(sentence: Sentence, i: int) -> List[str]:
     t = sentence.tokens[i]
     no_space = i + 1 == len(sentence.tokens) or sentence.tokens[i + 1].upos == "PUNCT"
-    return [str(i + 1), t.word, t.lemma, t.upos, t.xpos, "_", str(t.head), t.deprel, "_", "SpaceAfter=No" if no_space else "_"]
+    return [
+        str(i + 1),
+        t.word,
+        t.lemma,
+        t.upos,
+        t.xpos,
+        "_",
+        str(t.head),
+        t.deprel,
+        "_",
+        "SpaceAfter=No" if no_space else "_",
+    ]
 
 
 def _doc_id(document: str) -> str:
@@ -201,7 +213,9 @@ def _conllu(document: str, sentences: Sequence[Sentence], *, up: bool) -> str:
 
 
 def _bracket_column(frame: Frame, n_tokens: int) -> List[str]:
-    spans = [(label, start, end) for label, start, end, _ in frame.arguments] + [("V", frame.predicate, frame.predicate + 1)]
+    spans = [(label, start, end) for label, start, end, _ in frame.arguments] + [
+        ("V", frame.predicate, frame.predicate + 1)
+    ]
     cells = []
     for i in range(n_tokens):
         opening = "".join(f"({label}" for label, start, _ in spans if start == i)

@@ -2,6 +2,7 @@
 Viterbi recursion over all tag pairs and a loop over tags, in the tag order
 of `spacy_bert_components.srl.decode`. The batched decoding is checked
 against these."""
+
 from typing import List, Sequence, Tuple
 
 import numpy

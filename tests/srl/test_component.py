@@ -1,4 +1,5 @@
 """bert_srl on the tiny BERT: training, output, serialization, edge cases."""
+
 import pickle
 
 import numpy
@@ -54,7 +55,9 @@ def test_frames_api(trained):
     # span._.srl: the frames whose predicate lies in the span
     two = trained("Mary drank tea . The cat saw a dog .")
     sents = list(two.sents)
-    assert [f.predicate.text for f in sents[0]._.srl] == [f.predicate.text for f in two._.srl if f.predicate.start < sents[0].end]
+    assert [f.predicate.text for f in sents[0]._.srl] == [
+        f.predicate.text for f in two._.srl if f.predicate.start < sents[0].end
+    ]
     assert all(sents[1].start <= f.predicate.start for f in sents[1]._.srl)
     assert len(sents[0]._.srl) + len(sents[1]._.srl) == len(two._.srl)
     # stored where DocBin keeps it: predicates and arguments in the span group
@@ -165,7 +168,12 @@ def test_standalone_encoder(tiny_bert):
     nlp.add_pipe("sentencizer")
     nlp.add_pipe(
         "bert_srl",
-        config={"model": {"hidden_size": 16, "tok2vec": {"@architectures": "spacy-bert-components.Tok2VecEncoder.v1", "name": tiny_bert}}},
+        config={
+            "model": {
+                "hidden_size": 16,
+                "tok2vec": {"@architectures": "spacy-bert-components.Tok2VecEncoder.v1", "name": tiny_bert},
+            }
+        },
     )
     examples = make_examples(nlp)
     optimizer = nlp.initialize(lambda: examples)
@@ -214,7 +222,9 @@ def test_choose_all_equals_choose_with_the_full_classifier():
     nlp = spacy.blank("en")
     doc = nlp("They nominated him and rode off and zorbled")
     index = RolesetIndex.from_labels(
-        [], ["nominate.01", "nominate.02", "ride.01", "ride.02"], {"nominated": ["nominate.02"], "rode": ["ride.02", "ride.01"]}
+        [],
+        ["nominate.01", "nominate.02", "ride.01", "ride.02"],
+        {"nominated": ["nominate.02"], "rode": ["ride.02", "ride.01"]},
     )
     doc[3].lemma_, doc[6].lemma_ = "and", "zorble"
     tokens = [doc[1], doc[3], doc[4], doc[6], doc[7]]
@@ -247,7 +257,11 @@ def test_light_conv_head_overfits_and_round_trips(tiny_bert, tmp_path):
     """SRLConvModel.v1 (convolutions instead of the per-predicate BiLSTM)."""
     fix_random_seed(0)
     nlp = blank_with_encoder(tiny_bert)
-    nlp.add_pipe("bert_srl", name="srl", config=srl_config(**{"@architectures": "spacy-bert-components.SRLConvModel.v1", "between_width": 0}))
+    nlp.add_pipe(
+        "bert_srl",
+        name="srl",
+        config=srl_config(**{"@architectures": "spacy-bert-components.SRLConvModel.v1", "between_width": 0}),
+    )
     _assert_overfits_and_round_trips(nlp, tmp_path)
 
 
@@ -298,9 +312,12 @@ def test_argument_less_auxiliary_frames_are_written_only_when_asked(trained):
     roles = numpy.zeros((2, 5, n_tags + 1), dtype="f")
     roles[:, :, 0] = 10.0  # every token outside every argument
     scores = SRLScores(
-        sents=[(0, 0, 5)], predicate=numpy.zeros((1, 5), dtype="f"), roles=roles,
+        sents=[(0, 0, 5)],
+        predicate=numpy.zeros((1, 5), dtype="f"),
+        roles=roles,
         senses=numpy.zeros((2, len(srl.rolesets)), dtype="f"),
-        pred_sent=numpy.array([0, 0]), pred_pos=numpy.array([1, 2]),
+        pred_sent=numpy.array([0, 0]),
+        pred_pos=numpy.array([1, 2]),
     )
     for auxiliary_frames, expected in ((False, ["eaten"]), (True, ["had", "eaten"])):
         srl.auxiliary_frames = auxiliary_frames
@@ -327,13 +344,19 @@ def test_predicted_spans_are_trimmed_of_edge_punctuation(trained):
     roles[0, 3, n_tags] = 5.0  # head: "apples"
     roles[1, 4, 0], roles[1, 4, begin] = 0.0, 20.0  # "," alone for "slept"
     scores = SRLScores(
-        sents=[(0, 0, 6)], predicate=numpy.zeros((1, 6), dtype="f"), roles=roles,
+        sents=[(0, 0, 6)],
+        predicate=numpy.zeros((1, 6), dtype="f"),
+        roles=roles,
         senses=numpy.zeros((2, len(srl.rolesets)), dtype="f"),
-        pred_sent=numpy.array([0, 0]), pred_pos=numpy.array([1, 5]),
+        pred_sent=numpy.array([0, 0]),
+        pred_pos=numpy.array([1, 5]),
     )
     doc = trained.make_doc("John ate , apples , slept")
     srl.set_annotations([doc], scores)
-    assert [[(role, span.text) for role, span in f.arguments] for f in doc._.srl] == [[("ARG1", "apples")], [("ARG1", ",")]]
+    assert [[(role, span.text) for role, span in f.arguments] for f in doc._.srl] == [
+        [("ARG1", "apples")],
+        [("ARG1", ",")],
+    ]
 
 
 def test_frames_marked_the_legacy_way_are_read_and_replaced():
@@ -343,7 +366,9 @@ def test_frames_marked_the_legacy_way_are_read_and_replaced():
 
     doc = spacy.blank("en").make_doc("John ate the apple .")
     frames = [FrameData((1, 2), "eat.01", [("ARG0", 0, 1, 0)])]
-    doc.spans["srl"] = SpanGroup(doc, name="srl", attrs={"format": "bert_srl.v1", "frames": [f.to_msg() for f in frames]})
+    doc.spans["srl"] = SpanGroup(
+        doc, name="srl", attrs={"format": "bert_srl.v1", "frames": [f.to_msg() for f in frames]}
+    )
     assert has_frames(doc) and read_frames(doc) == frames
     write_frames(doc, [], annotator="srl")
     assert has_frames(doc) and read_frames(doc) == []

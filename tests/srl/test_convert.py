@@ -1,4 +1,5 @@
 """The up-conllu converter: spans from heads, document limit, errors."""
+
 from pathlib import Path
 
 import pytest

@@ -1,4 +1,5 @@
 """The PyTorch SRL heads on their own (no spaCy)."""
+
 import torch
 
 from spacy_bert_components.srl.pytorch_srl_model import SRLHead

@@ -4,6 +4,7 @@ downloads, and the workflows work offline on a local copy of the data
 training documents and the UP dev file, train two steps of the frozen config
 on a tiny BERT, evaluate, package), the two configs that start from the
 trained frozen head (`continue` and the fine-tuned config) and `distil`."""
+
 import json
 
 import pytest
@@ -57,9 +58,19 @@ def test_project_workflow_on_a_local_copy(tiny_bert, local_data, tmp_path):
     # Distillation: the trained pipeline labels a few hundred words of other
     # training text, and the light head trains on that plus the gold.
     run_project(
-        project, "distil", str(project), *common[:2],
-        "--vars.silver_words", "300", "--vars.distil_steps", "2",
+        project,
+        "distil",
+        str(project),
+        *common[:2],
+        "--vars.silver_words",
+        "300",
+        "--vars.distil_steps",
+        "2",
         local_data=local_data,
     )
-    assert sorted(p.name for p in (project / "corpus" / "silver").iterdir()) == ["gold1.spacy", "gold2.spacy", "silver.spacy"]
+    assert sorted(p.name for p in (project / "corpus" / "silver").iterdir()) == [
+        "gold1.spacy",
+        "gold2.spacy",
+        "silver.spacy",
+    ]
     assert "srl_f" in json.loads((project / "metrics" / "light_distil.json").read_text())

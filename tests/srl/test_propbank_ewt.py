@@ -1,6 +1,7 @@
 """The propbank-ewt converter: skeletons joined with UD files, spans turned
 into UP head labels, what is skipped and what is an error; agreement with
 Universal PropBank on fixture files, and on the real dev file where present."""
+
 from pathlib import Path
 from typing import Dict, Iterable, Set, Tuple
 
@@ -62,9 +63,9 @@ def skeleton_text(*sentences) -> str:
     """Skeleton lines from rows of (POS, predicate lemma, roleset, argument columns...)."""
     blocks = []
     for n, rows in enumerate(sentences):
-        blocks.append("\n".join(
-            f"{DOC} {n} {t} [WORD] {pos} * {' '.join(rest)}" for t, (pos, *rest) in enumerate(rows)
-        ))
+        blocks.append(
+            "\n".join(f"{DOC} {n} {t} [WORD] {pos} * {' '.join(rest)}" for t, (pos, *rest) in enumerate(rows))
+        )
     return "\n\n".join(blocks) + "\n\n"
 
 
@@ -81,7 +82,9 @@ def make_folder(root: Path, skeleton: str, ud: str, *, dev_docs: Iterable[str] =
 @pytest.fixture
 def folder(tmp_path) -> Path:
     skeleton = skeleton_text(SKELETON_1, SKELETON_2, SKELETON_3)
-    return make_folder(tmp_path / "propbank_ewt", skeleton, "\n".join([UD_1, UD_2, UD_3]), dev_docs=["reviews/00/unannotated.xml"])
+    return make_folder(
+        tmp_path / "propbank_ewt", skeleton, "\n".join([UD_1, UD_2, UD_3]), dev_docs=["reviews/00/unannotated.xml"]
+    )
 
 
 def test_bracket_spans_nested_and_flat():
@@ -113,11 +116,13 @@ def test_spans_become_up_heads_and_frames(folder, tmp_path):
     assert doc.text == "The big dog that barked chased the cat."
     barked, chased = doc._.srl
     assert (barked.roleset, [(r, s.text) for r, s in barked.arguments]) == (
-        "bark.01", [("ARG0", "The big dog"), ("R-ARG0", "that")],
+        "bark.01",
+        [("ARG0", "The big dog"), ("R-ARG0", "that")],
     )
     # Spans come from the gold tree as for UP data: dog's subtree.
     assert (chased.roleset, [(r, s.text) for r, s in chased.arguments]) == (
-        "chase.01", [("ARG0", "The big dog that barked"), ("ARG1", "the cat")],
+        "chase.01",
+        [("ARG0", "The big dog that barked"), ("ARG1", "the cat")],
     )
 
 

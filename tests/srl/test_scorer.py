@@ -1,4 +1,5 @@
 """The SRL scores: labelled spans, heads, predicates, senses."""
+
 import numpy
 import pytest
 import spacy
@@ -22,14 +23,20 @@ def _doc(nlp, frames):
 
 def test_scores():
     nlp = spacy.blank("en")
-    gold = _doc(nlp, [
-        FrameData((1, 2), "eat.01", [("ARG0", 0, 1, 0), ("ARG1", 2, 5, 4)]),
-        FrameData((7, 8), "drink.01", [("ARG0", 6, 7, 6), ("ARG1", 8, 9, 8)]),
-    ])
-    pred = _doc(nlp, [
-        FrameData((1, 2), "eat.02", [("ARG0", 0, 1, 0), ("ARG1", 3, 5, 4)]),  # span wrong, head right
-        FrameData((5, 6), "and.01", [("ARG1", 6, 7, 6)]),  # not a predicate
-    ])
+    gold = _doc(
+        nlp,
+        [
+            FrameData((1, 2), "eat.01", [("ARG0", 0, 1, 0), ("ARG1", 2, 5, 4)]),
+            FrameData((7, 8), "drink.01", [("ARG0", 6, 7, 6), ("ARG1", 8, 9, 8)]),
+        ],
+    )
+    pred = _doc(
+        nlp,
+        [
+            FrameData((1, 2), "eat.02", [("ARG0", 0, 1, 0), ("ARG1", 3, 5, 4)]),  # span wrong, head right
+            FrameData((5, 6), "and.01", [("ARG1", 6, 7, 6)]),  # not a predicate
+        ],
+    )
     scores = score_srl([Example(pred, gold)])
     assert scores["srl_p"] == pytest.approx(1 / 3)
     assert scores["srl_r"] == pytest.approx(1 / 4)
@@ -37,7 +44,14 @@ def test_scores():
     assert scores["srl_head_r"] == pytest.approx(2 / 4)
     assert scores["srl_predicate_f"] == pytest.approx(0.5)
     assert scores["srl_sense_acc"] == 0.0
-    perfect = score_srl([Example(_doc(nlp, [FrameData((1, 2), "eat.01", [("ARG0", 0, 1, 0)])]), _doc(nlp, [FrameData((1, 2), "eat.01", [("ARG0", 0, 1, 0)])]))])
+    perfect = score_srl(
+        [
+            Example(
+                _doc(nlp, [FrameData((1, 2), "eat.01", [("ARG0", 0, 1, 0)])]),
+                _doc(nlp, [FrameData((1, 2), "eat.01", [("ARG0", 0, 1, 0)])]),
+            )
+        ]
+    )
     assert perfect["srl_f"] == perfect["srl_sense_acc"] == 1.0
 
 

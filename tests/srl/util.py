@@ -1,4 +1,5 @@
 """SRL test data: two sentences with two predicates each."""
+
 from typing import List, Sequence, Tuple
 
 from spacy.language import Language
@@ -45,7 +46,12 @@ def make_examples(nlp: Language) -> List[Example]:
 def frame_tuples(doc: Doc):
     """Hashable view of doc._.srl for comparisons."""
     return [
-        (f.predicate.start, f.roleset, tuple((r, s.start, s.end) for r, s in f.arguments), tuple(h.i for _, h in f.heads))
+        (
+            f.predicate.start,
+            f.roleset,
+            tuple((r, s.start, s.end) for r, s in f.arguments),
+            tuple(h.i for _, h in f.heads),
+        )
         for f in doc._.srl
     ]
 
@@ -55,7 +61,9 @@ def assert_well_formed(doc: Doc) -> None:
     none containing its predicate, the head inside its argument."""
     for frame in doc._.srl:
         sent_start, sent_end = (
-            (frame.predicate.sent.start, frame.predicate.sent.end) if doc.has_annotation("SENT_START") else (0, len(doc))
+            (frame.predicate.sent.start, frame.predicate.sent.end)
+            if doc.has_annotation("SENT_START")
+            else (0, len(doc))
         )
         spans = sorted((s.start, s.end) for _, s in frame.arguments)
         for (a, b), (c, d) in zip(spans, spans[1:]):
@@ -71,4 +79,11 @@ def srl_config(**model) -> dict:
     """bert_srl config for a small head listening to the shared tiny BERT."""
     from ..util import listener_config
 
-    return {"model": {"@architectures": "spacy-bert-components.SRLBiLSTMModel.v1", "hidden_size": 32, "tok2vec": listener_config(), **model}}
+    return {
+        "model": {
+            "@architectures": "spacy-bert-components.SRLBiLSTMModel.v1",
+            "hidden_size": 32,
+            "tok2vec": listener_config(),
+            **model,
+        }
+    }

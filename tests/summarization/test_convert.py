@@ -27,9 +27,18 @@ def test_split_run_together():
 
 def test_convert_scitldr(tmp_path):
     rows = [
-        {"source": ["We study cats.", "Cats sleep a lot and dream of fish.", "Dogs bark."],
-         "source_labels": [0, 1, 0], "target": ["Cats sleep and dream of fish."], "paper_id": "p1"},
-        {"source": ["One sentence only."], "source_labels": [1], "target": ["One sentence.", "Only one."], "paper_id": "p2"},
+        {
+            "source": ["We study cats.", "Cats sleep a lot and dream of fish.", "Dogs bark."],
+            "source_labels": [0, 1, 0],
+            "target": ["Cats sleep and dream of fish."],
+            "paper_id": "p1",
+        },
+        {
+            "source": ["One sentence only."],
+            "source_labels": [1],
+            "target": ["One sentence.", "Only one."],
+            "paper_id": "p2",
+        },
     ]
     src = tmp_path / "dev.jsonl"
     src.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
@@ -79,7 +88,9 @@ def test_convert_bbc_split_is_reproducible(tmp_path):
 
 def test_cli_convert_bbc(tmp_path):
     root = _bbc(tmp_path / "bbc", n=4)
-    result = CliRunner().invoke(cli, ["convert", "bbc", str(root), str(tmp_path / "out"), "--seed", "0", "--dev-fraction", "0.25"])
+    result = CliRunner().invoke(
+        cli, ["convert", "bbc", str(root), str(tmp_path / "out"), "--seed", "0", "--dev-fraction", "0.25"]
+    )
     assert result.exit_code == 0, result.output
     assert "train.spacy: 3 docs" in result.output and "dev.spacy: 1 docs" in result.output
     (root / "Summaries").rename(root / "Other")

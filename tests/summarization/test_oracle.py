@@ -1,5 +1,6 @@
 """The greedy ROUGE oracle: picks, limits, no overlap; agreement with
 SciTLDR's own labels."""
+
 import json
 
 from spacy_bert_components.summarization.oracle import greedy_oracle
@@ -31,8 +32,7 @@ def _agreement(path) -> float:
     one-sentence oracle reproduces."""
     rows = [json.loads(line) for line in path.open(encoding="utf8") if line.strip()][:150]
     agree = sum(
-        greedy_oracle(r["source"], r["target"], max_sentences=1)
-        == [i for i, x in enumerate(r["source_labels"]) if x]
+        greedy_oracle(r["source"], r["target"], max_sentences=1) == [i for i, x in enumerate(r["source_labels"]) if x]
         for r in rows
     )
     return agree / len(rows)

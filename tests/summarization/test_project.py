@@ -2,6 +2,7 @@
 downloads, and `spacy project run all` works offline on a local copy of the
 data (SPACY_BERT_DATA: the fixture files): convert, train (two steps, tiny
 BERT), evaluate, package."""
+
 import json
 
 import pytest
@@ -24,18 +25,24 @@ def test_data_reads_the_downloaded_assets(local_data, tmp_path):
 def test_project_workflow_on_a_local_copy(tiny_bert, local_data, tmp_path):
     project = copy_project("summarization", tmp_path)
     run_project(
-        project, "all", str(project),
-        "--vars.encoder", tiny_bert, "--vars.limit", "5", "--vars.max_steps", "2", "--vars.eval_frequency", "1",
+        project,
+        "all",
+        str(project),
+        "--vars.encoder",
+        tiny_bert,
+        "--vars.limit",
+        "5",
+        "--vars.max_steps",
+        "2",
+        "--vars.eval_frequency",
+        "1",
         local_data=local_data,
     )
     nlp = spacy.blank("en")
     train = list(DocBin().from_disk(project / "corpus" / "bbc" / "train.spacy").get_docs(nlp.vocab))
     dev = list(DocBin().from_disk(project / "corpus" / "bbc" / "dev.spacy").get_docs(nlp.vocab))
     assert (len(train), len(dev)) == (4, 1)
-    scitldr = [
-        len(DocBin().from_disk(project / "corpus" / "scitldr" / f"{split}.spacy"))
-        for split in ("train", "dev")
-    ]
+    scitldr = [len(DocBin().from_disk(project / "corpus" / "scitldr" / f"{split}.spacy")) for split in ("train", "dev")]
     assert scitldr == [len(SCITLDR_TRAIN), len(SCITLDR_DEV)]
     assert (project / "training" / "bbc_frozen" / "model-best").exists()
     metrics = json.loads((project / "metrics" / "bbc_frozen.json").read_text())

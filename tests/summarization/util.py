@@ -1,5 +1,6 @@
 """Toy summarization data for the tests: short docs whose oracle sentences
 are the ones that mention a key word."""
+
 from typing import List
 
 from spacy.language import Language
@@ -27,7 +28,7 @@ KEY_SENTS = [
 
 def toy_sentences(i: int) -> List[str]:
     """Five sentences, two of them (at varying places) about profits."""
-    fill = FILLER[i % len(FILLER):] + FILLER[: i % len(FILLER)]
+    fill = FILLER[i % len(FILLER) :] + FILLER[: i % len(FILLER)]
     sents = fill[:3]
     sents.insert(i % 4, KEY_SENTS[i % 3])
     sents.insert((i + 2) % 5, KEY_SENTS[(i + 1) % 3])

@@ -1,9 +1,10 @@
 """Trained heads sourced beside a fresh (adapted) encoder: the
 `link_sourced_listeners.v1` callback relinks what `init_nlp` drops."""
+
+from spacy.language import DEFAULT_CONFIG
 from spacy.tokens import DocBin
 from spacy.training import Example
 from spacy.training.initialize import init_nlp
-from spacy.language import DEFAULT_CONFIG
 from spacy.util import load_config_from_str
 
 from ..util import blank_with_encoder, listener_config
@@ -58,13 +59,24 @@ component = "transformer"
 
 def test_sourced_head_listens_to_the_new_encoder(tiny_bert, tmp_path):
     nlp = blank_with_encoder(tiny_bert, sentencizer=False)
-    nlp.add_pipe("bert_ner", name="ner", config={"model": {"tok2vec": listener_config(), "hidden_width": 16, "context_width": 16, "feature_width": 8}})
+    nlp.add_pipe(
+        "bert_ner",
+        name="ner",
+        config={"model": {"tok2vec": listener_config(), "hidden_width": 16, "context_width": 16, "feature_width": 8}},
+    )
     examples = [Example.from_dict(nlp.make_doc(t), {"entities": e}) for t, e in TRAIN_DATA]
     nlp.initialize(lambda: examples)
     nlp.to_disk(tmp_path / "head")
     DocBin(docs=[eg.reference for eg in examples]).to_disk(tmp_path / "train.spacy")
 
-    config = load_config_from_str(CONFIG, overrides={"paths.head": str(tmp_path / "head"), "paths.encoder": tiny_bert, "paths.train": str(tmp_path / "train.spacy")})
+    config = load_config_from_str(
+        CONFIG,
+        overrides={
+            "paths.head": str(tmp_path / "head"),
+            "paths.encoder": tiny_bert,
+            "paths.train": str(tmp_path / "train.spacy"),
+        },
+    )
     # spaCy's defaults around it, keeping `source` (a loaded nlp's config would
     # no longer mark the head as sourced).
     joint = init_nlp(DEFAULT_CONFIG.merge(config))

@@ -19,7 +19,10 @@ def _docbin(path, label, n):
 
 def test_mix_follows_temperature(tmp_path):
     nlp = spacy.blank("en")
-    paths = {"big": _docbin(tmp_path / "big.spacy", "big", 400), "small": _docbin(tmp_path / "small.spacy", "small", 25)}
+    paths = {
+        "big": _docbin(tmp_path / "big.spacy", "big", 400),
+        "small": _docbin(tmp_path / "small.spacy", "small", 25),
+    }
     for temperature, expected_small in [(1.0, 25 / 425), (0.5, 5 / 25), (0.0, 0.5)]:
         reader = create_multitask_corpus_v1(paths, temperature=temperature, seed=1)
         counts = Counter(eg.reference[0].text for eg in reader(nlp))
@@ -29,7 +32,10 @@ def test_mix_follows_temperature(tmp_path):
 
 def test_every_small_example_seen_and_cycled(tmp_path):
     nlp = spacy.blank("en")
-    paths = {"big": _docbin(tmp_path / "big.spacy", "big", 100), "small": _docbin(tmp_path / "small.spacy", "small", 10)}
+    paths = {
+        "big": _docbin(tmp_path / "big.spacy", "big", 100),
+        "small": _docbin(tmp_path / "small.spacy", "small", 10),
+    }
     texts = [eg.reference.text for eg in create_multitask_corpus_v1(paths, temperature=0.0)(nlp)]
     small = [t for t in texts if t.startswith("small")]
     assert len(small) > 10 and set(small) == {f"small number {i}" for i in range(10)}

@@ -1,4 +1,5 @@
 """spacy-bert-components.Adam.v1: the encoder trains at its own rate."""
+
 import numpy
 import pytest
 from spacy.training import Example
@@ -16,7 +17,12 @@ def _encoder_and_head_params(nlp):
     encoder = nlp.get_pipe("transformer").model.transformer
     encoder_params = {name: p.detach().numpy().copy() for name, p in encoder.named_parameters()}
     head = nlp.get_pipe("ner").model
-    head_params = {(node.id, name): node.get_param(name).copy() for node in head.walk() for name in node.param_names if node.has_param(name)}
+    head_params = {
+        (node.id, name): node.get_param(name).copy()
+        for node in head.walk()
+        for name in node.param_names
+        if node.has_param(name)
+    }
     return encoder_params, head_params
 
 
@@ -27,9 +33,22 @@ def _changed(before: dict, after: dict) -> int:
 @pytest.mark.parametrize("scale", [0.0, 1.0])
 def test_encoder_lr_scale(tiny_bert, scale):
     nlp = blank_with_encoder(tiny_bert)
-    nlp.add_pipe("bert_ner", name="ner", config={"model": {"tok2vec": listener_config(), "hidden_width": 16, "context_width": 16, "feature_width": 8}})
+    nlp.add_pipe(
+        "bert_ner",
+        name="ner",
+        config={"model": {"tok2vec": listener_config(), "hidden_width": 16, "context_width": 16, "feature_width": 8}},
+    )
     examples = [Example.from_dict(nlp.make_doc(t), {"entities": e}) for t, e in TRAIN_DATA]
-    optimizer = registry.resolve({"o": {"@optimizers": "spacy-bert-components.Adam.v1", "learn_rate": 0.01, "encoder_lr_scale": scale, "use_averages": False}})["o"]
+    optimizer = registry.resolve(
+        {
+            "o": {
+                "@optimizers": "spacy-bert-components.Adam.v1",
+                "learn_rate": 0.01,
+                "encoder_lr_scale": scale,
+                "use_averages": False,
+            }
+        }
+    )["o"]
     nlp.initialize(lambda: examples, sgd=optimizer)
     before = _encoder_and_head_params(nlp)
     for _ in range(3):

@@ -1,4 +1,5 @@
 """Silver data: a teacher's annotations become the student's training docs."""
+
 import pytest
 import spacy
 from spacy.tokens import DocBin

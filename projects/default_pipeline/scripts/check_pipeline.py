@@ -3,6 +3,7 @@ saved by reference, and how long it takes to load.
 
     python scripts/check_pipeline.py PATH [--max-mb 20]
 """
+
 import argparse
 import json
 import sys

@@ -13,6 +13,7 @@ variants were compared before choosing one.
     python scripts/component_times.py [--repeat 20] [--batch-size 32] [--bbc-dir DIR] [--precision fp32|bf16]
     python scripts/component_times.py --repeat 10 --compare light=default:srl new=../srl_up_english/training/light/model-best:srl
 """
+
 import argparse
 import json
 import time
@@ -30,7 +31,9 @@ def stage_times(nlp, texts: List[str], batch_size: int) -> Dict[str, float]:
     model = inference_transformer(nlp.get_pipe("transformer").model)
     state = {"start": 0.0, "encoder": 0.0}
     model.register_forward_pre_hook(lambda m, a: state.__setitem__("start", time.perf_counter()))
-    model.register_forward_hook(lambda m, a, o: state.__setitem__("encoder", state["encoder"] + time.perf_counter() - state["start"]))
+    model.register_forward_hook(
+        lambda m, a, o: state.__setitem__("encoder", state["encoder"] + time.perf_counter() - state["start"])
+    )
     times = {"make_doc": 0.0, **{name: 0.0 for name in nlp.pipe_names}}
     for batch in minibatch(texts, batch_size):
         start = time.perf_counter()
@@ -80,12 +83,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="", help="pipeline path (default: the embedded default)")
     parser.add_argument("--corpus", type=Path, default=DEMO_CORPUS)
-    parser.add_argument("--bbc-dir", type=Path, default=None, help="BBC News Summary folder: time its articles instead of --corpus")
+    parser.add_argument(
+        "--bbc-dir", type=Path, default=None, help="BBC News Summary folder: time its articles instead of --corpus"
+    )
     parser.add_argument("--bbc-docs", type=int, default=120)
     parser.add_argument("--repeat", type=int, default=20, help="times the corpus is repeated")
     parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--precision", choices=["fp32", "bf16"], default=None, help="override the encoder's precision setting")
-    parser.add_argument("--compare", nargs="+", default=None, metavar="LABEL=PIPELINE:COMPONENT", help="'default' names the embedded pipeline")
+    parser.add_argument(
+        "--precision", choices=["fp32", "bf16"], default=None, help="override the encoder's precision setting"
+    )
+    parser.add_argument(
+        "--compare",
+        nargs="+",
+        default=None,
+        metavar="LABEL=PIPELINE:COMPONENT",
+        help="'default' names the embedded pipeline",
+    )
     args = parser.parse_args()
     import sys
 

@@ -8,6 +8,7 @@ settings and saved in place.
 
     python scripts/encoder_stage.py PIPELINE [--output DIR] [--max-wordpieces 256] [--precision fp32|bf16|auto] [--max-batch-items 65536]
 """
+
 import argparse
 from pathlib import Path
 
@@ -36,7 +37,9 @@ def main() -> None:
     nlp = spacy.load(args.pipeline, config=overrides)
     output = args.output or args.pipeline
     nlp.to_disk(output)
-    print(f"{output}: encoder windows of whole sentences up to {args.max_wordpieces} wordpieces, precision {args.precision}")
+    print(
+        f"{output}: encoder windows of whole sentences up to {args.max_wordpieces} wordpieces, precision {args.precision}"
+    )
 
 
 if __name__ == "__main__":

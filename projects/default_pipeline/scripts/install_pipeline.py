@@ -6,6 +6,7 @@ is replaced by a copy of PIPELINE.
 PIPELINE must be a saved pipeline (config.cfg and meta.json), and so must the
 folder it replaces, unless that is empty: a wrong path deletes nothing else.
 """
+
 import argparse
 import shutil
 import sys

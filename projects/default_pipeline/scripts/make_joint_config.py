@@ -11,6 +11,7 @@ all of them and a mixed corpus:
 
     python scripts/make_joint_config.py --encoder adapted --output training/adapted.cfg
 """
+
 import argparse
 from pathlib import Path
 
@@ -21,9 +22,21 @@ PROJECTS = Path(__file__).resolve().parents[2]
 # "light" or "frozen" (the summarizer has one head size).
 HEADS = {
     "ner": ("ner_conll03/configs/{heads}.cfg", "ner_conll03/corpus/train.spacy", "ner_conll03/corpus/dev.spacy"),
-    "sentiment": ("sentiment_sst2/configs/{heads}.cfg", "sentiment_sst2/corpus/train.spacy", "sentiment_sst2/corpus/dev.spacy"),
-    "srl": ("srl_up_english/configs/{heads}.cfg", "srl_up_english/corpus/propbank/train.spacy", "srl_up_english/corpus/dev.spacy"),
-    "summarizer": ("summarization/configs/bbc_frozen.cfg", "summarization/corpus/bbc/train.spacy", "summarization/corpus/bbc/dev.spacy"),
+    "sentiment": (
+        "sentiment_sst2/configs/{heads}.cfg",
+        "sentiment_sst2/corpus/train.spacy",
+        "sentiment_sst2/corpus/dev.spacy",
+    ),
+    "srl": (
+        "srl_up_english/configs/{heads}.cfg",
+        "srl_up_english/corpus/propbank/train.spacy",
+        "srl_up_english/corpus/dev.spacy",
+    ),
+    "summarizer": (
+        "summarization/configs/bbc_frozen.cfg",
+        "summarization/corpus/bbc/train.spacy",
+        "summarization/corpus/bbc/dev.spacy",
+    ),
 }
 # The trained heads `--from-trained` starts from. The light ones are the
 # default pipeline's, as `configs/assemble.cfg` names them (the distilled
@@ -128,8 +141,12 @@ def make_joint_config(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--encoder", choices=["adapted", "frozen"], default="adapted")
-    parser.add_argument("--heads", choices=["light", "frozen"], default="light", help="the task configs the heads come from")
-    parser.add_argument("--from-trained", action="store_true", help="start from the trained task heads (sourced), not fresh ones")
+    parser.add_argument(
+        "--heads", choices=["light", "frozen"], default="light", help="the task configs the heads come from"
+    )
+    parser.add_argument(
+        "--from-trained", action="store_true", help="start from the trained task heads (sourced), not fresh ones"
+    )
     parser.add_argument("--dev-limit", type=int, default=200, help="dev docs per task during training")
     parser.add_argument("--max-steps", type=int, default=2000)
     parser.add_argument("--output", type=Path, required=True)

@@ -3,6 +3,7 @@ from the `spacy evaluate` outputs, with the pre-training figures above it.
 
     python scripts/compare.py PRETRAIN_METRICS NER_BASE NER_ADAPTED --output metrics/comparison.md
 """
+
 import json
 from pathlib import Path
 from typing import Any, Dict, List

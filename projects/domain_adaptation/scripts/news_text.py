@@ -7,6 +7,7 @@ read.
 
     python scripts/news_text.py CONLL_TRAIN BBC_DIR OUTPUT_DIR [--seed 0] [--dev-fraction 0.1] [--limit N]
 """
+
 import json
 from pathlib import Path
 from typing import Dict, Iterator, Optional, Tuple
@@ -49,8 +50,20 @@ def write_jsonl(path: Path, rows: Iterator[Tuple[str, str]], limit: Optional[int
 @click.argument("conll_train", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("bbc_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.argument("output_dir", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Seed of the BBC split (as `spacy-bert convert bbc`).")
-@click.option("--dev-fraction", type=float, default=DEFAULT_DEV_FRACTION, show_default=True, help="BBC dev share (as `spacy-bert convert bbc`).")
+@click.option(
+    "--seed",
+    type=int,
+    default=DEFAULT_SEED,
+    show_default=True,
+    help="Seed of the BBC split (as `spacy-bert convert bbc`).",
+)
+@click.option(
+    "--dev-fraction",
+    type=float,
+    default=DEFAULT_DEV_FRACTION,
+    show_default=True,
+    help="BBC dev share (as `spacy-bert convert bbc`).",
+)
 @click.option("--limit", type=int, default=0, help="At most this many documents per source (0: all).")
 def main(conll_train: Path, bbc_dir: Path, output_dir: Path, seed: int, dev_fraction: float, limit: int) -> None:
     counts: Dict[str, int] = {

@@ -6,6 +6,7 @@ predicate and roleset scores can differ: those frames have no argument.
 
     python scripts/evaluate_all_frames.py MODEL corpus/dev.spacy --output metrics/frozen_all_frames.json
 """
+
 import argparse
 import json
 from pathlib import Path

@@ -6,6 +6,7 @@ within a sentence), cannot be predicted right by any head.
 
     python scripts/reachable_arguments.py MODEL corpus/dev.spacy
 """
+
 import argparse
 import json
 from pathlib import Path
@@ -27,7 +28,14 @@ def main() -> None:
     if not splitters:
         raise SystemExit(f"{args.model}: no senter, sentencizer or parser sets sentences in this pipeline")
     gold_docs = list(DocBin().from_disk(args.data).get_docs(nlp.vocab))
-    counts = {"sentences": len(gold_docs), "split_sentences": 0, "arguments": 0, "crossing_a_sentence_boundary": 0, "edge_inside_a_token": 0, "unreachable": 0}
+    counts = {
+        "sentences": len(gold_docs),
+        "split_sentences": 0,
+        "arguments": 0,
+        "crossing_a_sentence_boundary": 0,
+        "edge_inside_a_token": 0,
+        "unreachable": 0,
+    }
     texts = [doc.text for doc in gold_docs]
     for gold, predicted in zip(gold_docs, nlp.pipe(texts, disable=[n for n in nlp.pipe_names if n not in splitters])):
         sentence_of = {}
@@ -40,7 +48,9 @@ def main() -> None:
             predicate_sentence = sentence_of.get(gold[frame.predicate[0]].idx)
             for _, start, end, _ in frame.arguments:
                 span = gold[start:end]
-                crossing = {sentence_of.get(span.start_char), sentence_of.get(span.end_char - 1)} != {predicate_sentence}
+                crossing = {sentence_of.get(span.start_char), sentence_of.get(span.end_char - 1)} != {
+                    predicate_sentence
+                }
                 inside = span.start_char not in starts or span.end_char not in ends
                 counts["arguments"] += 1
                 counts["crossing_a_sentence_boundary"] += int(crossing)

@@ -5,6 +5,7 @@ from the stored sentence scores (`doc.spans["summary_sentences"]`).
     python scripts/sweep_selection.py training/bbc_frozen/model-best corpus/bbc/dev.spacy \
         --setting ratio=0.3 --setting ratio=0.4,block_trigrams=true --output metrics/bbc_frozen_sweep.json
 """
+
 import json
 from pathlib import Path
 from typing import Dict, List
@@ -56,8 +57,12 @@ def main(model: Path, data: Path, settings: List[str], output: Path, component: 
             probs = list(group.attrs["scores"])
             chosen = pipe.select(sents, probs)
             write_owned_group(
-                pred, pipe.cfg["spans_key"], [sents[i] for i in chosen],
-                kind=SUMMARY_KIND, annotator=pipe.name, attrs={"scores": [probs[i] for i in chosen]},
+                pred,
+                pipe.cfg["spans_key"],
+                [sents[i] for i in chosen],
+                kind=SUMMARY_KIND,
+                annotator=pipe.name,
+                attrs={"scores": [probs[i] for i in chosen]},
             )
             examples.append(Example(pred, ref))
         scores = pipe.score(examples)
