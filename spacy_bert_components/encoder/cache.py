@@ -183,11 +183,11 @@ class EncoderOutputCache:
     def put(self, key: str, data: TransformerData) -> None:
         if "last_hidden_state" not in data.model_output:
             return
+        if self._index.execute("SELECT 1 FROM entries WHERE key = ?", (key,)).fetchone() is not None:
+            return
         arrays = _arrays(data.model_output)
         blob = b"".join(numpy.ascontiguousarray(array, dtype="float16").tobytes() for _, _, array in arrays)
         if self.nbytes + len(blob) > self.max_bytes:
-            return
-        if self._index.execute("SELECT 1 FROM entries WHERE key = ?", (key,)).fetchone() is not None:
             return
         if self._values is None:
             self._values = self.folder / f"values-{uuid.uuid4().hex[:12]}.f16"
