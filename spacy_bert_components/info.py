@@ -7,9 +7,13 @@ from .about import __version__
 from .encoder.resolve import DEFAULT_ENCODER, resolve_encoder, weights_file, weights_sha256
 from .errors import EncoderNotFoundError
 
-# The default pipeline ships inside the package, so a wheel install finds it
-# wherever it runs.
+# The shipped pipelines live inside the package, so a wheel install finds them
+# wherever it runs. The accurate one holds its heads only: its encoder
+# (all-mpnet-base-v2) is saved by reference and installed by `spacy-bert
+# encoder install`.
 DEFAULT_PIPELINE_DIR = Path(__file__).parent / "default_pipeline"
+ACCURATE_PIPELINE_DIR = Path(__file__).parent / "accurate_pipeline"
+SHIPPED_PIPELINES = {"default": DEFAULT_PIPELINE_DIR, "accurate": ACCURATE_PIPELINE_DIR}
 # The demo corpus has one copy, in the repository's sample corpus; setup.py
 # copies it into the built package (PACKAGED_DEMO_CORPUS). An editable install
 # has no built copy and reads the repository's file.
@@ -28,11 +32,16 @@ def demo_corpus_path() -> Path:
 DEMO_CORPUS = demo_corpus_path()
 
 
+def shipped_pipeline_path(name: str = "default") -> Optional[Path]:
+    """name (str): "default" or "accurate".
+    RETURNS (Optional[Path]): That shipped pipeline, if this version has it."""
+    path = SHIPPED_PIPELINES[name]
+    return path if (path / "config.cfg").exists() else None
+
+
 def default_pipeline_path() -> Optional[Path]:
     """RETURNS (Optional[Path]): The shipped default pipeline, if there is one."""
-    if (DEFAULT_PIPELINE_DIR / "config.cfg").exists():
-        return DEFAULT_PIPELINE_DIR
-    return None
+    return shipped_pipeline_path("default")
 
 
 def collect_info() -> Dict[str, Any]:
@@ -46,8 +55,10 @@ def collect_info() -> Dict[str, Any]:
     except EncoderNotFoundError as err:
         encoder["error"] = str(err)
     pipeline = default_pipeline_path()
+    accurate = shipped_pipeline_path("accurate")
     return {
         "version": __version__,
         "default_encoder": encoder,
         "default_pipeline": str(pipeline) if pipeline else None,
+        "accurate_pipeline": str(accurate) if accurate else None,
     }

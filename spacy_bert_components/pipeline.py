@@ -7,7 +7,9 @@ from typing import Optional, Union
 
 from spacy.language import Language
 
-from .info import default_pipeline_path
+from .encoder.resolve import resolve_encoder
+from .errors import ModelNotFoundError
+from .info import SHIPPED_PIPELINES, shipped_pipeline_path
 
 
 def encoder_pipeline(encoder: str = "default", lang: str = "en") -> Language:
@@ -30,24 +32,55 @@ def encoder_pipeline(encoder: str = "default", lang: str = "en") -> Language:
     return nlp
 
 
+def shipped_or_path(name: Optional[Union[str, Path]]) -> Union[str, Path]:
+    """name (Optional[Union[str, Path]]): None or "default" (the embedded
+        default pipeline), "accurate" (the accurate tier), a pipeline path or
+        an installed package name.
+    RETURNS (Union[str, Path]): The shipped pipeline's directory, else `name`.
+    """
+    if name is None or (isinstance(name, str) and name in SHIPPED_PIPELINES):
+        key = name or "default"
+        path = shipped_pipeline_path(key)
+        if path is None:
+            raise ModelNotFoundError(
+                f"No {key} pipeline is installed with this version of spacy-bert-components; "
+                "give a pipeline path or package name."
+            )
+        return path
+    return name
+
+
+def require_encoder(path: Path) -> None:
+    """Fail with a one-line fix before loading a pipeline whose shared
+    encoder is not where its name resolves (for the accurate tier:
+    `spacy-bert encoder install all-mpnet-base-v2` has not run).
+
+    path (Path): A pipeline directory.
+    """
+    from spacy.util import load_config
+
+    config = load_config(Path(path) / "config.cfg", interpolate=False)
+    model = config.get("components", {}).get("transformer", {}).get("model", {})
+    # Only an encoder saved by reference needs its weights from outside the
+    # pipeline; one saved with its weights loads anywhere.
+    if isinstance(model, dict) and model.get("save_weights") is False and isinstance(model.get("name"), str):
+        resolve_encoder(model["name"])
+
+
 def load(name: Optional[Union[str, Path]] = None, **kwargs) -> Language:
     """Load a pipeline: the embedded default when `name` is None.
 
-    name (Optional[Union[str, Path]]): A pipeline path or package name.
+    name (Optional[Union[str, Path]]): "default", "accurate", a pipeline path
+        or an installed package name.
     **kwargs: Passed on to `spacy.load` (e.g. `exclude`).
     RETURNS (Language): The loaded pipeline.
     """
     import spacy
 
-    if name is None:
-        path = default_pipeline_path()
-        if path is None:
-            raise FileNotFoundError(
-                "No default pipeline is installed with this version of "
-                "spacy-bert-components; give a pipeline path or package name."
-            )
-        name = path
-    return spacy.load(name, **kwargs)
+    target = shipped_or_path(name)
+    if Path(target).is_dir() and (Path(target) / "config.cfg").exists():
+        require_encoder(Path(target))
+    return spacy.load(target, **kwargs)
 
 
 def freeze_loaded_objects() -> None:

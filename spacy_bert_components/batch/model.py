@@ -13,19 +13,14 @@ from .columns import ColumnSpec, spec_for_pipeline, spec_from_components
 
 def model_path(model: Optional[str]) -> Path:
     """model (Optional[str]): A pipeline directory, an installed package name,
-    or None for the embedded default pipeline.
+    "accurate" or "default", or None for the embedded default pipeline.
     RETURNS (Path): The directory holding the pipeline's config.cfg.
     """
-    if model is None:
-        from ..info import default_pipeline_path
+    from ..info import SHIPPED_PIPELINES
+    from ..pipeline import shipped_or_path
 
-        path = default_pipeline_path()
-        if path is None:
-            raise ModelNotFoundError(
-                "No default pipeline is installed with this version of spacy-bert-components: "
-                "give one with --model (a pipeline directory or an installed package name)."
-            )
-        return path
+    if model is None or model in SHIPPED_PIPELINES:
+        return Path(shipped_or_path(model))
     path = Path(model)
     if path.exists():
         if not (path / "config.cfg").exists():
@@ -51,10 +46,7 @@ def load_pipeline(model: Optional[str], *, worker: bool = False) -> Language:
     """
     from ..pipeline import freeze_loaded_objects, load
 
-    if model is None:
-        nlp = load(None)
-    else:
-        nlp = load(str(model_path(model)) if Path(model).exists() else model)
+    nlp = load(model_path(model))
     if worker:
         freeze_loaded_objects()
     return nlp

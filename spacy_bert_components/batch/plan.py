@@ -14,6 +14,7 @@ from ..about import __version__
 from ..corpus.blocks import Block, Plan, plan_blocks
 from ..corpus.sources import ReadOptions, Source, find_sources
 from ..errors import UsageError
+from ..pipeline import require_encoder
 from .columns import ColumnSpec, output_schema
 from .manifest import MANIFEST_NAME, read_manifest, run_key
 from .model import columns_for_model, model_path, pipeline_hash
@@ -106,6 +107,8 @@ def plan_run(inputs: Sequence[Path], output: Path, model: Optional[str], setting
     check_settings(settings)
     sources = find_sources(list(inputs))
     path = model_path(model)
+    # The workers load the pipeline; a missing encoder fails here, once.
+    require_encoder(path)
     model_hash = pipeline_hash(path)
     spec = columns_for_model(model)
     key = run_key(describe_sources(sources), settings.output_options(), model_hash)

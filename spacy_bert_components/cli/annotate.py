@@ -24,7 +24,7 @@ from .failures import exit_on_error
     "--model",
     "-m",
     default=None,
-    help="Pipeline directory or installed package (default: the embedded default pipeline).",
+    help='"accurate" (the accurate tier), a pipeline directory or an installed package (default: the embedded default).',
 )
 @click.option(
     "--text-column", default="text", show_default=True, help="Column (Parquet) or field (JSON lines) holding the text."

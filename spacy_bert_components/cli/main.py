@@ -63,7 +63,11 @@ def convert(
     default=None,
     help="JSON lines with id and text (default: the demo corpus).",
 )
-@click.option("--model", default=None, help="Pipeline path or package (default: the embedded default).")
+@click.option(
+    "--model",
+    default=None,
+    help='"accurate" (the accurate tier), a pipeline path or package (default: the embedded default).',
+)
 @click.option(
     "--output",
     type=click.Path(file_okay=False, path_type=Path),
@@ -76,8 +80,10 @@ def demo(corpus: Optional[Path], model: Optional[str], output: Path) -> None:
     per document."""
     from ..demo import run_demo
     from ..info import DEMO_CORPUS
+    from .failures import exit_on_error
 
-    run_demo(corpus or DEMO_CORPUS, model, output)
+    with exit_on_error():
+        run_demo(corpus or DEMO_CORPUS, model, output)
 
 
 @cli.command()

@@ -13,8 +13,8 @@ def show_text(text: str, model: Optional[str] = None, output: Optional[Path] = N
     (written to `output` when given).
 
     text (str): The text.
-    model (Optional[str]): Pipeline path or package name; None: the embedded
-        default pipeline.
+    model (Optional[str]): "accurate", a pipeline path or package name;
+        None: the embedded default pipeline.
     output (Optional[Path]): HTML file to write.
     RETURNS (str): The HTML page.
     """
@@ -34,7 +34,11 @@ def show_text(text: str, model: Optional[str] = None, output: Optional[Path] = N
 
 @click.command(name="show")
 @click.argument("text")
-@click.option("--model", default=None, help="Pipeline path or package (default: the embedded default pipeline).")
+@click.option(
+    "--model",
+    default=None,
+    help='"accurate" (the accurate tier), a pipeline path or package (default: the embedded default).',
+)
 @click.option(
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -45,4 +49,7 @@ def show(text: str, model: Optional[str], output: Optional[Path]) -> None:
     """Print every annotation the pipeline makes on TEXT (entities, sentiment
     per sentence, semantic frames, the summary) and render them as one HTML
     page (displaCy) when --output is given."""
-    show_text(text, model, output)
+    from .failures import exit_on_error
+
+    with exit_on_error():
+        show_text(text, model, output)

@@ -1,0 +1,100 @@
+"""The accurate tier by name: `load("accurate")`, `--model accurate` in
+`annotate`, `demo` and `show`, and the one-line error naming the install
+command while its encoder is missing. The real pipeline needs the base-size
+encoder, so these tests stand a config-only pipeline in for it."""
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from spacy_bert_components.batch.model import model_path
+from spacy_bert_components.cli.main import cli
+from spacy_bert_components.encoder import resolve as resolve_module
+from spacy_bert_components.encoder.installed import ENCODERS_DIR_ENV
+from spacy_bert_components.errors import EXIT_USAGE, EncoderNotFoundError, ModelNotFoundError
+from spacy_bert_components.info import SHIPPED_PIPELINES, shipped_pipeline_path
+from spacy_bert_components.pipeline import load
+
+INSTALL = "spacy-bert encoder install all-mpnet-base-v2"
+
+CONFIG = """[nlp]
+lang = "en"
+pipeline = ["sentencizer","transformer"]
+
+[components]
+
+[components.sentencizer]
+factory = "sentencizer"
+
+[components.transformer]
+factory = "transformer"
+
+[components.transformer.model]
+@architectures = "spacy-bert-components.Encoder.v2"
+name = "all-mpnet-base-v2"
+save_weights = false
+"""
+
+
+@pytest.fixture
+def accurate_without_encoder(tmp_path, monkeypatch) -> Path:
+    """A shipped "accurate" pipeline whose encoder is not installed: its
+    config only, since nothing may load past the encoder check."""
+    folder = tmp_path / "accurate_pipeline"
+    folder.mkdir()
+    (folder / "config.cfg").write_text(CONFIG)
+    monkeypatch.setitem(SHIPPED_PIPELINES, "accurate", folder)
+    monkeypatch.setenv(ENCODERS_DIR_ENV, str(tmp_path / "no-encoders"))
+    # The hub name must not be found in this machine's Hugging Face cache.
+    monkeypatch.setattr(resolve_module, "_cached_hub_snapshot", lambda name: None)
+    return folder
+
+
+def test_load_accurate_names_the_install_command(accurate_without_encoder):
+    with pytest.raises(EncoderNotFoundError, match=INSTALL):
+        load("accurate")
+
+
+def test_model_path_finds_the_shipped_pipelines(accurate_without_encoder):
+    assert model_path("accurate") == accurate_without_encoder
+    assert model_path("default") == model_path(None) == shipped_pipeline_path("default")
+
+
+def test_a_version_without_the_accurate_pipeline_says_so(tmp_path, monkeypatch):
+    monkeypatch.setitem(SHIPPED_PIPELINES, "accurate", tmp_path / "absent")
+    with pytest.raises(ModelNotFoundError, match="No accurate pipeline"):
+        model_path("accurate")
+    with pytest.raises(ModelNotFoundError, match="No accurate pipeline"):
+        load("accurate")
+
+
+def test_a_pipeline_with_its_own_weights_needs_no_installed_encoder(tmp_path, monkeypatch):
+    from spacy_bert_components.pipeline import require_encoder
+
+    folder = tmp_path / "own_weights"
+    folder.mkdir()
+    (folder / "config.cfg").write_text(CONFIG.replace("save_weights = false", "save_weights = true"))
+    monkeypatch.setenv(ENCODERS_DIR_ENV, str(tmp_path / "no-encoders"))
+    monkeypatch.setattr(resolve_module, "_cached_hub_snapshot", lambda name: None)
+    require_encoder(folder)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["annotate", "corpus/demo.jsonl", "-o", "{out}", "--model", "accurate", "--local"],
+        ["demo", "--model", "accurate", "--output", "{out}"],
+        ["show", "A text.", "--model", "accurate"],
+    ],
+    ids=["annotate", "demo", "show"],
+)
+def test_cli_model_accurate_without_encoder_is_one_line(accurate_without_encoder, tmp_path, args):
+    out = tmp_path / "out"
+    repo = Path(__file__).resolve().parent.parent
+    args = [a.format(out=out) if a != "corpus/demo.jsonl" else str(repo / a) for a in args]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == EXIT_USAGE, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("Error:") and INSTALL in lines[0], result.output
+    assert not (out / "_manifest.json").exists()
