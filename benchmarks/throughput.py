@@ -18,7 +18,7 @@ the pipeline reaches), `encoder_stage_vs_bare`, and `on_top_of_encoder_pct`
 (what spaCy, alignment, layer mixes and heads cost on top of the pipeline's
 own encoder calls). Words are whitespace-separated words of the raw text.
 
-    python benchmarks/throughput.py [--model PATH] [--precision fp32|bf16] [--threads 1 2]
+    python benchmarks/throughput.py [--model PATH] [--precision fp32|bf16|int8] [--threads 1 2]
         [--bbc-dir DIR] [--bbc-docs 120] [--demo-repeat 20] [--gpu-id 0] [--output FILE]
 
 The BBC folder is `News Articles/<category>/NNN.txt` of BBC News Summary
@@ -200,7 +200,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="", help="pipeline path (default: the embedded default)")
     parser.add_argument(
-        "--precision", choices=["fp32", "bf16"], default=None, help="override the encoder's precision setting"
+        "--precision", choices=["fp32", "bf16", "int8"], default=None, help="override the encoder's precision setting"
     )
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2], help="torch thread counts, each measured")
     parser.add_argument("--bbc-dir", type=Path, default=Path(os.environ.get("SPACY_BERT_BBC_DIR", DEFAULT_BBC)))

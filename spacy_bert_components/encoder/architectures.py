@@ -88,7 +88,8 @@ def build_encoder_v2(
         whole sentences packed into windows of at most 256 wordpieces
         (`spacy-bert-components.sentence_windows.v1`).
     precision (str): Of the prediction pass: "fp32", "bf16" (a bfloat16 copy
-        of the encoder; the heads still get float32 vectors), or "auto" (bf16
+        of the encoder; the heads still get float32 vectors), "int8" (a copy
+        with dynamically quantized linear layers; CPU only), or "auto" (bf16
         where the CPU or GPU computes it natively, else fp32). Training does
         not use it.
     Other settings as in `Encoder.v1`.

@@ -32,7 +32,7 @@ from ..errors import EncoderNotFoundError
 from ..layers.scaled_rate import ScaledRate
 from .cache import EncoderOutputCache, open_output_cache, split_cached
 from .lora import LoRALinear, add_lora, lora_state_dict, merged_state_dict
-from .precision import check_precision, resolve_precision
+from .precision import check_precision, quantized_int8, resolve_precision
 from .predict import bind_span_tokenizer, predict_sorted
 from .resolve import resolve_encoder, weights_sha256
 
@@ -120,8 +120,8 @@ def inference_transformer(model: BertEncoderModel) -> Any:
 
 
 def encoder_precision(model: BertEncoderModel) -> str:
-    """RETURNS (str): The precision the encoder predicts at ("fp32" or
-    "bf16"), "auto" resolved for its device."""
+    """RETURNS (str): The precision the encoder predicts at ("fp32", "bf16"
+    or "int8"), "auto" resolved for its device."""
     shim = model.layers[0].shims[0]
     return resolve_precision(shim.precision, next(model.transformer.parameters()).device)
 
@@ -219,10 +219,13 @@ class EncoderHFShim(HFShim):
         if self._inference is None or self._inference[0] != self.precision:
             device = next(self._model.parameters()).device
             module = self._model
-            if resolve_precision(self.precision, device) == "bf16":
+            resolved = resolve_precision(self.precision, device)
+            if resolved == "bf16":
                 import torch
 
                 module = copy.deepcopy(self._model).to(torch.bfloat16)
+            elif resolved == "int8":
+                module = quantized_int8(self._model)
             self._inference = (self.precision, module)
         return self._inference[1]
 

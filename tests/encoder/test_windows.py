@@ -206,9 +206,31 @@ def test_bf16_precision_is_close_to_fp32_and_training_stays_fp32(tiny_encoder):
         assert cosine.min() > 0.99
 
 
+def test_int8_precision_quantizes_a_copy_close_to_fp32(tiny_encoder):
+    texts = [t for t in TEXTS if t]
+    fp32 = _encoder_pipeline(tiny_encoder, _windows(32))
+    int8 = _encoder_pipeline(tiny_encoder, _windows(32), precision="int8")
+    int8.get_pipe("transformer").model.from_bytes(fp32.get_pipe("transformer").model.to_bytes())
+    model = int8.get_pipe("transformer").model
+    from torch.ao.nn.quantized.dynamic import Linear as DynamicLinear
+
+    assert any(isinstance(m, DynamicLinear) for m in inference_transformer(model).modules())
+    # The weights the pipeline saves and trains stay fp32.
+    assert not any(isinstance(m, DynamicLinear) for m in model.transformer.modules())
+    for a, b in zip(fp32.pipe(texts), int8.pipe(texts)):
+        real = numpy.asarray(a._.trf_data.wordpieces.attention_mask).astype(bool)
+        x = a._.trf_data.model_output.last_hidden_state[real]
+        y = b._.trf_data.model_output.last_hidden_state[real]
+        assert y.dtype == numpy.float32
+        assert not numpy.array_equal(x, y)  # really computed in int8
+        cosine = (x * y).sum(-1) / (numpy.linalg.norm(x, axis=-1) * numpy.linalg.norm(y, axis=-1))
+        assert cosine.min() > 0.95
+
+
 def test_precision_setting_is_checked(tiny_bert):
     assert check_precision("auto") == "auto"
-    with pytest.raises(ValueError, match="fp32, bf16, auto"):
+    with pytest.raises(ValueError, match="fp32, bf16, int8, auto"):
         check_precision("int4")
     assert resolve_precision("fp32", "cpu") == "fp32"
     assert resolve_precision("auto", "cpu") in ("fp32", "bf16")
+    assert resolve_precision("int8", "cpu") == "int8"

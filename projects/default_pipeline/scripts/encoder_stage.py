@@ -6,7 +6,7 @@ The encoder is frozen and saved by reference, so only its config changes:
 the heads keep their weights, and the pipeline is loaded with the new
 settings and saved in place.
 
-    python scripts/encoder_stage.py PIPELINE [--output DIR] [--max-wordpieces 256] [--precision fp32|bf16|auto] [--max-batch-items 65536]
+    python scripts/encoder_stage.py PIPELINE [--output DIR] [--max-wordpieces 256] [--precision fp32|bf16|int8|auto] [--max-batch-items 65536]
 """
 
 import argparse
@@ -18,7 +18,7 @@ def main() -> None:
     parser.add_argument("pipeline", type=Path)
     parser.add_argument("--output", type=Path, default=None, help="save here (default: in place)")
     parser.add_argument("--max-wordpieces", type=int, default=256, help="window budget, [CLS] and [SEP] included")
-    parser.add_argument("--precision", choices=["fp32", "bf16", "auto"], default="fp32")
+    parser.add_argument("--precision", choices=["fp32", "bf16", "int8", "auto"], default="fp32")
     # Doc tokens per encoder call: the whole batch, so that windows of
     # similar length are batched together across all of its documents.
     parser.add_argument("--max-batch-items", type=int, default=65536)
