@@ -158,7 +158,12 @@ setup(
     packages=find_packages(include=["spacy_bert_components", "spacy_bert_components.*"]),
     include_package_data=True,
     package_data={
-        "spacy_bert_components": ["default_pipeline/**/*", "default_pipeline/*"],
+        "spacy_bert_components": [
+            "default_pipeline/**/*",
+            "default_pipeline/*",
+            "accurate_pipeline/**/*",
+            "accurate_pipeline/*",
+        ],
     },
     install_requires=INSTALL_REQUIRES,
     # spacy-lookups-data: the lemma tables the SRL project configs load when

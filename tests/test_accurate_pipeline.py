@@ -98,3 +98,45 @@ def test_cli_model_accurate_without_encoder_is_one_line(accurate_without_encoder
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("Error:") and INSTALL in lines[0], result.output
     assert not (out / "_manifest.json").exists()
+
+
+def test_the_shipped_accurate_pipeline_holds_its_heads_not_the_encoder():
+    from spacy.util import load_config
+
+    path = shipped_pipeline_path("accurate")
+    assert path is not None, "the accurate pipeline is not in the package"
+    config = load_config(path / "config.cfg", interpolate=False)
+    assert config["nlp"]["pipeline"] == [
+        "sentencizer",
+        "lemmatizer",
+        "transformer",
+        "ner",
+        "sentiment",
+        "srl",
+        "summarizer",
+    ]
+    encoder = config["components"]["transformer"]["model"]
+    assert encoder["name"] == "all-mpnet-base-v2" and encoder["save_weights"] is False
+    assert encoder["get_spans"]["@span_getters"] == "spacy-bert-components.sentence_windows.v1"
+    size = sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+    assert size < 40 * 2**20, f"{size} bytes: the encoder's weights would be 438 MB"
+
+
+def _accurate_encoder_installed() -> bool:
+    try:
+        resolve_module.resolve_encoder("all-mpnet-base-v2")
+    except EncoderNotFoundError:
+        return False
+    return True
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not _accurate_encoder_installed(), reason="needs `spacy-bert encoder install all-mpnet-base-v2`")
+def test_the_accurate_pipeline_annotates_once_its_encoder_is_installed():
+    nlp = load("accurate")
+    doc = nlp("Barack Obama flew to Berlin on Tuesday. It was a wonderful, moving visit.")
+    ents = {(e.text, e.label_) for e in doc.ents}
+    assert ("Barack Obama", "PER") in ents and ("Berlin", "LOC") in ents
+    assert doc.cats["positive"] > 0.5
+    assert any(frame.predicate.text == "flew" for frame in doc._.srl)
+    assert doc._.summary
