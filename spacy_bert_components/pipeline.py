@@ -7,9 +7,9 @@ from typing import Optional, Union
 
 from spacy.language import Language
 
+from . import info
 from .encoder.resolve import resolve_encoder
 from .errors import ModelNotFoundError
-from .info import SHIPPED_PIPELINES, shipped_pipeline_path
 
 
 def encoder_pipeline(encoder: str = "default", lang: str = "en") -> Language:
@@ -38,9 +38,9 @@ def shipped_or_path(name: Optional[Union[str, Path]]) -> Union[str, Path]:
         an installed package name.
     RETURNS (Union[str, Path]): The shipped pipeline's directory, else `name`.
     """
-    if name is None or (isinstance(name, str) and name in SHIPPED_PIPELINES):
+    if name is None or (isinstance(name, str) and name in info.SHIPPED_PIPELINES):
         key = name or "default"
-        path = shipped_pipeline_path(key)
+        path = info.default_pipeline_path() if key == "default" else info.shipped_pipeline_path(key)
         if path is None:
             raise ModelNotFoundError(
                 f"No {key} pipeline is installed with this version of spacy-bert-components; "
