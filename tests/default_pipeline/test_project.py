@@ -3,6 +3,7 @@
 workflows the task projects define, and the generated joint config goes to
 training/. Runs the light commands only (the heads take hours)."""
 
+import os
 import shlex
 import subprocess
 import sys
@@ -14,7 +15,7 @@ from weasel.util import load_project_config
 
 from ..local_data import assert_assets_feed_commands, copy_project
 
-TASK_PROJECTS = ("ner_conll03", "sentiment_sst2", "srl_up_english", "summarization")
+TASK_PROJECTS = ("ner_conll03", "sentiment_sst2", "srl_up_english", "summarization", "accurate_pipeline")
 
 
 @pytest.fixture
@@ -37,6 +38,10 @@ def test_commands_read_what_commands_make(project):
     assert_assets_feed_commands(project, data_commands=())
 
 
+def test_accurate_commands_read_what_commands_make(project):
+    assert_assets_feed_commands(project.parent / "accurate_pipeline", data_commands=())
+
+
 def test_head_commands_run_the_task_projects_workflows(project):
     """Each head command runs one workflow of a task project, and what it
     declares as outputs is made there."""
@@ -49,7 +54,7 @@ def test_head_commands_run_the_task_projects_workflows(project):
         task = load_project_config(project / path, overrides=overrides)
         assert name in task["workflows"], script
         steps = {cmd["name"]: cmd for cmd in task["commands"] if cmd["name"] in task["workflows"][name]}
-        made = {f"{path}/{out}" for cmd in steps.values() for out in cmd.get("outputs", [])}
+        made = {os.path.normpath(f"{path}/{out}") for cmd in steps.values() for out in cmd.get("outputs", [])}
         assert set(command["outputs"]) <= made, (command["name"], set(command["outputs"]) - made)
 
 
