@@ -40,6 +40,8 @@ def shipped_or_path(name: Optional[Union[str, Path]]) -> Union[str, Path]:
     """
     if name is None or (isinstance(name, str) and name in info.SHIPPED_PIPELINES):
         key = name or "default"
+        # The default goes through `default_pipeline_path`, the one lookup the
+        # runner and its tests use for "is a default pipeline installed".
         path = info.default_pipeline_path() if key == "default" else info.shipped_pipeline_path(key)
         if path is None:
             raise ModelNotFoundError(

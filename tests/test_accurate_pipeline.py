@@ -38,16 +38,20 @@ save_weights = false
 
 
 @pytest.fixture
-def accurate_without_encoder(tmp_path, monkeypatch) -> Path:
+def no_installed_encoders(tmp_path, monkeypatch) -> None:
+    """No encoder installed, and no hub name in this machine's Hugging Face cache."""
+    monkeypatch.setenv(ENCODERS_DIR_ENV, str(tmp_path / "no-encoders"))
+    monkeypatch.setattr(resolve_module, "_cached_hub_snapshot", lambda name: None)
+
+
+@pytest.fixture
+def accurate_without_encoder(tmp_path, monkeypatch, no_installed_encoders) -> Path:
     """A shipped "accurate" pipeline whose encoder is not installed: its
     config only, since nothing may load past the encoder check."""
     folder = tmp_path / "accurate_pipeline"
     folder.mkdir()
     (folder / "config.cfg").write_text(CONFIG)
     monkeypatch.setitem(SHIPPED_PIPELINES, "accurate", folder)
-    monkeypatch.setenv(ENCODERS_DIR_ENV, str(tmp_path / "no-encoders"))
-    # The hub name must not be found in this machine's Hugging Face cache.
-    monkeypatch.setattr(resolve_module, "_cached_hub_snapshot", lambda name: None)
     return folder
 
 
@@ -69,21 +73,19 @@ def test_a_version_without_the_accurate_pipeline_says_so(tmp_path, monkeypatch):
         load("accurate")
 
 
-def test_a_pipeline_with_its_own_weights_needs_no_installed_encoder(tmp_path, monkeypatch):
+def test_a_pipeline_with_its_own_weights_needs_no_installed_encoder(tmp_path, no_installed_encoders):
     from spacy_bert_components.pipeline import require_encoder
 
     folder = tmp_path / "own_weights"
     folder.mkdir()
     (folder / "config.cfg").write_text(CONFIG.replace("save_weights = false", "save_weights = true"))
-    monkeypatch.setenv(ENCODERS_DIR_ENV, str(tmp_path / "no-encoders"))
-    monkeypatch.setattr(resolve_module, "_cached_hub_snapshot", lambda name: None)
     require_encoder(folder)
 
 
 @pytest.mark.parametrize(
     "args",
     [
-        ["annotate", "corpus/demo.jsonl", "-o", "{out}", "--model", "accurate", "--local"],
+        ["annotate", "{corpus}", "-o", "{out}", "--model", "accurate", "--local"],
         ["demo", "--model", "accurate", "--output", "{out}"],
         ["show", "A text.", "--model", "accurate"],
     ],
@@ -91,8 +93,8 @@ def test_a_pipeline_with_its_own_weights_needs_no_installed_encoder(tmp_path, mo
 )
 def test_cli_model_accurate_without_encoder_is_one_line(accurate_without_encoder, tmp_path, args):
     out = tmp_path / "out"
-    repo = Path(__file__).resolve().parent.parent
-    args = [a.format(out=out) if a != "corpus/demo.jsonl" else str(repo / a) for a in args]
+    corpus = Path(__file__).resolve().parent.parent / "corpus" / "demo.jsonl"
+    args = [a.format(out=out, corpus=corpus) for a in args]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == EXIT_USAGE, result.output
     lines = [line for line in result.output.splitlines() if line.strip()]
