@@ -14,9 +14,10 @@ soak: `--texts` distinct short texts (BBC sentences of 8+ words, each tagged
     3 s and read at each written block. Prints RSS after the first 5,000 texts
     and after the last block, and words/s in the first and last tenth of the
     blocks (from the blocks' write times and token counts).
-cores: the default command (a Ray worker per core) against one core (`--local
-    --threads 1`, and one Ray worker of one thread), words/s of each from the
-    runs' manifests (the annotation time, workers' start included).
+cores: the default command and `--local --workers N` (N processes of one
+    thread, N the cores) against one core (`--local --threads 1`, and one Ray
+    worker of one thread), words/s of each from the runs' manifests (the
+    annotation time, workers' start included).
 
 Inputs are written under benchmarks/out/runner/ (not committed).
 """
@@ -176,13 +177,15 @@ def soak(args: argparse.Namespace) -> None:
 
 def cores(args: argparse.Namespace) -> None:
     corpus = news_corpus(args.bbc_dir, args.docs)
+    n = os.cpu_count() or 1
+    runs = {
+        "one core, --local --threads 1": ["--local", "--threads", "1"],
+        "one core, Ray --workers 1 --threads 1": ["--workers", "1", "--threads", "1"],
+        f"local pool, --local --workers {n}": ["--local", "--workers", str(n)],
+        "default": [],
+    }
     figures = {}
-    runs = (
-        ("one core, --local --threads 1", ["--local", "--threads", "1"]),
-        ("one core, Ray --workers 1 --threads 1", ["--workers", "1", "--threads", "1"]),
-        ("default (Ray, a worker per core)", []),
-    )
-    for i, (name, extra) in enumerate(runs):
+    for i, (name, extra) in enumerate(runs.items()):
         manifest, peak, _ = run([str(corpus), "--output", str(OUT / f"cores-{i}"), *extra])
         figures[name] = manifest["timing"]["tokens_per_second"]
         runner = manifest["runner"]
@@ -190,11 +193,9 @@ def cores(args: argparse.Namespace) -> None:
             f"{name}: {runner['mode']}, {runner['workers']} worker(s): {figures[name]:,.0f} words/s, "
             f"peak RSS of the command {peak:.2f} GB"
         )
-    local, ray_one, default = figures.values()
-    print(
-        f"default / one core: {default / local:.2f}x against --local, {default / ray_one:.2f}x against one Ray "
-        f"worker (cores: {os.cpu_count()})"
-    )
+    local, ray_one, pool, default = figures.values()
+    print(f"cores: {n}; against --local --threads 1: local pool {pool / local:.2f}x, default {default / local:.2f}x")
+    print(f"against one Ray worker: default {default / ray_one:.2f}x")
 
 
 def main() -> None:

@@ -4,4 +4,6 @@ work without an activated virtual environment)."""
 
 from .cli.main import main
 
-main()
+# Guarded: the local pool's spawned processes import the parent's main module.
+if __name__ == "__main__":
+    main()

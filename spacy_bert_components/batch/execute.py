@@ -116,17 +116,33 @@ def annotated_tables(
     annotator: Optional[type],
     retried: Dict[str, int],
 ) -> Iterator[pa.Table]:
-    """Annotate `blocks` in this process (--local) or on the Ray session's
-    workers; nothing else: the caller writes and counts.
+    """Annotate `blocks` in this process (--local), in a pool of processes
+    on this machine (--local with more than one worker, no GPU) or on the Ray
+    session's workers; nothing else: the caller writes and counts.
 
     annotator (Optional[type]): The Ray actor class (tests swap it).
-    retried (Dict[str, int]): Filled with the blocks a Ray worker died on.
+    retried (Dict[str, int]): Filled with the blocks a worker died on.
     RETURNS (Iterator[pa.Table]): Rows of `columns.worker_schema(plan.spec)`,
         in any order, a block in one or more tables.
     """
     settings, read_options, spec, model = plan.settings, plan.read_options, plan.spec, plan.model
     if not blocks:
         return iter(())
+    if settings.local and workers > 1 and settings.gpus_per_worker <= 0:
+        from .local_pool import run_pool
+
+        return run_pool(
+            blocks,
+            read_options,
+            spec,
+            model=model,
+            workers=workers,
+            threads=settings.threads,
+            batch_size=settings.batch_size,
+            batch_chars=settings.batch_chars,
+            max_chars=settings.max_chars,
+            retried=retried,
+        )
     if settings.local:
         from .local import run_local
 

@@ -6,13 +6,16 @@ rows are made, inside `nlp.memory_zone()`, so the strings, lexemes and
 tokenizer cache entries a batch adds are freed with it. A batch is capped by
 characters as well as by documents, so one long document does not bring
 others into its forward pass; a batch that runs out of memory is split in
-halves down to one document.
+halves down to one document. After each batch the allocator's free pages go
+back to the operating system (`heap.release_free_heap`).
 """
 
 from typing import Callable, Iterator, List, Sequence, Tuple, TypeVar
 
 from spacy.language import Language
 from spacy.tokens import Doc
+
+from .heap import release_free_heap
 
 Row = TypeVar("Row")
 
@@ -91,7 +94,9 @@ def annotate_texts(
     """
     lengths = [len(text) for text in texts]
     for batch in char_capped_batches(lengths, batch_size=batch_size, batch_chars=batch_chars):
-        yield batch, _annotate_batch(nlp, [texts[i] for i in batch], make_row, make_error)
+        rows = _annotate_batch(nlp, [texts[i] for i in batch], make_row, make_error)
+        release_free_heap()
+        yield batch, rows
 
 
 def _annotate_batch(

@@ -109,14 +109,17 @@ def annotate_corpus(
         assembler = BlockAssembler(todo, output, plan.schema, on_block=on_block)
         retried: Dict[str, int] = {}
         run_started = time.monotonic()
+        tables = annotated_tables(plan, todo, workers=workers, annotator=annotator, retried=retried)
         try:
-            for table in annotated_tables(plan, todo, workers=workers, annotator=annotator, retried=retried):
+            for table in tables:
                 assembler.add(table)
         except BaseException:
             manifest.update(status="interrupted", finished=now())
             write_manifest(output, manifest)
             raise
         finally:
+            # Stops the workers now, not when the traceback is collected.
+            getattr(tables, "close", lambda: None)()
             reporter.close()
         run_seconds = time.monotonic() - run_started
     return _account(plan, blocks, todo, assembler, manifest, retried, reporter, started, run_seconds)

@@ -36,7 +36,10 @@ from .failures import exit_on_error
     help="Column or field holding the id; when absent, ids are FILE:ROW or ARCHIVE/MEMBER.",
 )
 @click.option(
-    "--workers", type=int, default=None, help="Ray workers, each with its own pipeline (default: one per CPU)."
+    "--workers",
+    type=int,
+    default=None,
+    help="Workers, each with its own pipeline: Ray workers (default: one per CPU), or with --local processes of this machine (default: 1).",
 )
 @click.option(
     "--cpus-per-worker",
@@ -64,7 +67,11 @@ from .failures import exit_on_error
     default=None,
     help="Address of an existing Ray cluster (default: start a local Ray and stop it at the end).",
 )
-@click.option("--local", is_flag=True, help="No Ray: one process (small jobs, debugging).")
+@click.option(
+    "--local",
+    is_flag=True,
+    help="No Ray: this process, or with --workers N, N processes of one thread each on this machine.",
+)
 @click.option(
     "--resume", is_flag=True, help="Finish an interrupted run in --output: blocks already written are skipped."
 )
@@ -74,7 +81,7 @@ from .failures import exit_on_error
     "--threads",
     type=int,
     default=None,
-    help="torch and BLAS threads per process (default: --local: their default, one per core; Ray: one per whole CPU reserved).",
+    help="torch and BLAS threads per process (default: --local alone: their default, one per core; --local --workers N: 1; Ray: one per whole CPU reserved).",
 )
 @click.option(
     "--rows-per-file",

@@ -2,6 +2,7 @@
 each batch, and a batch that runs out of device memory split in halves down
 to one document (out-of-memory injected on the CPU)."""
 
+import platform
 from typing import Iterable, Iterator, List
 
 import pyarrow as pa
@@ -121,3 +122,23 @@ def test_strings_a_batch_adds_are_freed_after_its_rows_are_made():
     assert len(nlp.vocab.strings) == before
     assert "Zorblax3" not in nlp.vocab.strings
     assert out.column("n_tokens").to_pylist() == [6] * 40
+
+
+def test_free_heap_goes_back_to_the_system_after_every_batch(monkeypatch):
+    """glibc keeps what a batch freed in its arenas; each batch ends with a
+    trim, before its rows are handed on."""
+    trims: List[int] = []
+    monkeypatch.setattr("spacy_bert_components.batch.pipe_batches.release_free_heap", lambda: trims.append(1))
+    nlp = spacy.blank("en")
+    seen = []
+    for batch, _rows in annotate_texts(nlp, ["a b", "c d", "e f", "g h", "i j"], len, str, batch_size=2):
+        seen.append(batch)
+        assert len(trims) == len(seen)
+    assert seen == [[0, 1], [2, 3], [4]]
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="malloc_trim is glibc's")
+def test_release_free_heap_trims_on_glibc():
+    from spacy_bert_components.batch.heap import release_free_heap
+
+    assert release_free_heap() is True
