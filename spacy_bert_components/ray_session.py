@@ -26,8 +26,8 @@ def quiet_ray_environment(*, local_cluster: bool) -> None:
 def ray_session(
     *, address: Optional[str], num_cpus: Optional[float] = None, object_store_memory: Optional[int] = None
 ) -> Iterator[None]:
-    """Connect to `address` (or to `RAY_ADDRESS`), or start a local Ray of
-    its own that is stopped on exit. When Ray is already initialized in this
+    """Connect to `address` (or to `RAY_ADDRESS`), or (None or "local")
+    start a local Ray of its own that is stopped on exit. When Ray is already initialized in this
     process (tests), it is used and left running."""
     import ray
 
@@ -35,6 +35,8 @@ def ray_session(
         yield
         return
     address = address or os.environ.get("RAY_ADDRESS") or None
+    if address == "local":  # Ray's own name for "start a new local Ray"
+        address = None
     quiet_ray_environment(local_cluster=address is None)
     kwargs: Dict[str, Any] = {
         "include_dashboard": False,

@@ -1,8 +1,10 @@
-"""Running a planned run's blocks: in this process (`--local`) or on Ray
-workers, with the Ray session and the number of workers it needs. Only
+"""Running a planned run's blocks: in this process (`--local`), in a pool of
+processes on this machine (the default), or on Ray workers (`--address`,
+GPUs), with the Ray session and the number of workers it needs. Only
 annotation happens here; writing and counting are the runner's."""
 
 import contextlib
+import dataclasses
 import math
 import os
 import sys
@@ -14,6 +16,40 @@ from ..corpus.blocks import Block
 from ..errors import GPUUnavailableError, UsageError
 from ..gpu import gpu_problem
 from .plan import RunPlan, RunSettings
+
+
+def uses_ray(settings: RunSettings) -> bool:
+    """Whether Ray runs the work: `--address` (or `RAY_ADDRESS`), a Ray
+    already initialized in this process, or the Ray resources
+    `--gpus-per-worker` / `--cpus-per-worker`. Otherwise this machine's
+    processes do: this one (`--local`), or a pool of them."""
+    if settings.local:
+        return False
+    if settings.address is not None or os.environ.get("RAY_ADDRESS"):
+        return True
+    ray = sys.modules.get("ray")
+    if ray is not None and ray.is_initialized():
+        return True
+    return settings.gpus_per_worker > 0 or settings.cpus_per_worker is not None
+
+
+def with_runner(settings: RunSettings) -> RunSettings:
+    """RETURNS (RunSettings): The settings with the runner decided: where
+    Ray does not run the work, a local pool of `--workers` processes (one
+    per CPU by default) of one thread each, which keeps every core busy
+    through the heads without Ray's start (seconds and GBs on a small
+    machine)."""
+    if settings.local or uses_ray(settings):
+        return settings
+    return dataclasses.replace(settings, local=True, workers=settings.workers or local_cpus())
+
+
+def local_cpus() -> int:
+    """RETURNS (int): The CPUs this process may run on (its affinity, which
+    containers and `taskset` narrow; os.cpu_count elsewhere)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
 
 
 def _runs_on_this_machine(settings: RunSettings) -> bool:

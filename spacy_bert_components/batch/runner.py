@@ -19,6 +19,7 @@ from .execute import (
     annotated_tables,
     check_gpu_here,
     run_session,
+    with_runner,
     worker_count,
 )
 from .manifest import write_manifest
@@ -81,6 +82,7 @@ def annotate_corpus(
     settings = settings or RunSettings()
     check_settings(settings)
     gpu_checked = check_gpu_here(settings)
+    settings = with_runner(settings)
     started, started_at = time.monotonic(), now()
     plan = plan_run(inputs, output, model, settings)
     output.mkdir(parents=True, exist_ok=True)
@@ -97,7 +99,10 @@ def annotate_corpus(
         manifest = start_manifest(plan, blocks, workers=workers, started=started_at)
         write_manifest(output, manifest)
         todo_rows = sum(block.n_rows for block in todo)
-        where = "this process" if settings.local else f"{workers} Ray worker(s), each loading the pipeline"
+        if not settings.local:
+            where = f"{workers} Ray worker(s), each loading the pipeline"
+        else:
+            where = "this process" if workers == 1 else f"{workers} processes of this machine, each loading the pipeline"
         log(f"{todo_rows} docs in {len(todo)} blocks of up to {blocks.rows_per_block}, on {where}")
         reporter = progress(todo_rows) if progress is not None else Progress(todo_rows)
 

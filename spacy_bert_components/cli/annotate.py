@@ -39,20 +39,20 @@ from .failures import exit_on_error
     "--workers",
     type=int,
     default=None,
-    help="Workers, each with its own pipeline: Ray workers (default: one per CPU), or with --local processes of this machine (default: 1).",
+    help="Workers, each with its own pipeline: processes of this machine or Ray workers (default: one per CPU; --local: 1).",
 )
 @click.option(
     "--cpus-per-worker",
     type=float,
     default=None,
-    help="CPUs reserved per worker (default: 90% of an even share, leaving room for the read tasks).",
+    help="Ray: CPUs reserved per worker (default: 90% of an even share, leaving room for the read tasks).",
 )
 @click.option(
     "--gpus-per-worker",
     type=float,
     default=0.0,
     show_default=True,
-    help="GPUs per worker (1 or a fraction); > 0 runs spaCy on the GPU.",
+    help="GPUs per worker (1 or a fraction); > 0 runs spaCy on the GPU, on Ray unless --local.",
 )
 @click.option("--batch-size", type=int, default=32, show_default=True, help="Most documents per nlp.pipe batch.")
 @click.option(
@@ -65,12 +65,12 @@ from .failures import exit_on_error
 @click.option(
     "--address",
     default=None,
-    help="Address of an existing Ray cluster (default: start a local Ray and stop it at the end).",
+    help="Run on Ray: a cluster's address (auto: the one on this machine; local: a new local Ray). Default: no Ray, a pool of processes on this machine (Ray where --gpus-per-worker or --cpus-per-worker ask for it).",
 )
 @click.option(
     "--local",
     is_flag=True,
-    help="No Ray: this process, or with --workers N, N processes of one thread each on this machine.",
+    help="This process only (small jobs, debugging); --workers N: a pool of N.",
 )
 @click.option(
     "--resume", is_flag=True, help="Finish an interrupted run in --output: blocks already written are skipped."
@@ -81,7 +81,7 @@ from .failures import exit_on_error
     "--threads",
     type=int,
     default=None,
-    help="torch and BLAS threads per process (default: --local alone: their default, one per core; --local --workers N: 1; Ray: one per whole CPU reserved).",
+    help="torch and BLAS threads per process (default: 1; --local alone: one per core; Ray: one per whole CPU reserved).",
 )
 @click.option(
     "--rows-per-file",
