@@ -102,7 +102,9 @@ def annotate_corpus(
         if not settings.local:
             where = f"{workers} Ray worker(s), each loading the pipeline"
         else:
-            where = "this process" if workers == 1 else f"{workers} processes of this machine, each loading the pipeline"
+            where = (
+                "this process" if workers == 1 else f"{workers} processes of this machine, each loading the pipeline"
+            )
         log(f"{todo_rows} docs in {len(todo)} blocks of up to {blocks.rows_per_block}, on {where}")
         reporter = progress(todo_rows) if progress is not None else Progress(todo_rows)
 
