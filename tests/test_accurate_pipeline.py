@@ -108,7 +108,8 @@ def test_the_shipped_accurate_pipeline_holds_its_heads_not_the_encoder():
     path = shipped_pipeline_path("accurate")
     assert path is not None, "the accurate pipeline is not in the package"
     config = load_config(path / "config.cfg", interpolate=False)
-    assert config["nlp"]["pipeline"] == ["sentencizer", "transformer", "ner", "sentiment", "summarizer"]
+    expected = ["sentencizer", "lemmatizer", "transformer", "ner", "sentiment", "srl", "summarizer"]
+    assert config["nlp"]["pipeline"] == expected
     encoder = config["components"]["transformer"]["model"]
     assert encoder["name"] == "all-mpnet-base-v2" and encoder["save_weights"] is False
     assert encoder["get_spans"]["@span_getters"] == "spacy-bert-components.sentence_windows.v1"
@@ -132,4 +133,5 @@ def test_the_accurate_pipeline_annotates_once_its_encoder_is_installed():
     ents = {(e.text, e.label_) for e in doc.ents}
     assert ("Barack Obama", "PER") in ents and ("Berlin", "LOC") in ents
     assert doc.cats["positive"] > 0.5
+    assert [(f.predicate.text, f.roleset) for f in doc._.srl][:1] == [("flew", "fly.01")]
     assert doc._.summary
