@@ -1,17 +1,25 @@
-"""Handing the heap a batch freed back to the operating system.
+"""Handing the heap the batches freed back to the operating system.
 
 A batch's docs and tensors are freed when its rows are made, but glibc keeps
 the freed pages in its arenas, fragmented between the small objects that
 outlive the batch: over a long run the process's RSS creeps up although
 Python's objects, spaCy's strings and torch's tensors stay flat.
-`malloc_trim(0)` returns the free pages of every arena. Elsewhere (macOS,
-musl) there is no such call and nothing is done.
+`malloc_trim(0)` returns the free pages of every arena. The batches after a
+trim fault those pages in again, so the runner trims at most every
+`$SPACY_BERT_TRIM_SECONDS` seconds (default 2; 0: after every batch; a
+negative value: never). Elsewhere (macOS, musl) there is no such call and
+nothing is done.
 """
 
 import ctypes
+import os
 import sys
+import time
 from functools import lru_cache
 from typing import Callable, Optional
+
+TRIM_SECONDS_ENV = "SPACY_BERT_TRIM_SECONDS"
+DEFAULT_TRIM_SECONDS = 2.0
 
 
 @lru_cache(maxsize=1)
@@ -34,3 +42,36 @@ def release_free_heap() -> bool:
         return False
     trim(0)
     return True
+
+
+def trim_seconds() -> float:
+    """RETURNS (float): `$SPACY_BERT_TRIM_SECONDS`, or the default."""
+    value = os.environ.get(TRIM_SECONDS_ENV, str(DEFAULT_TRIM_SECONDS))
+    try:
+        return float(value)
+    except ValueError:
+        raise ValueError(f"{TRIM_SECONDS_ENV} must be a number of seconds, not {value!r}") from None
+
+
+class HeapTrimmer:
+    """Calls `release_free_heap` when it is called at least `every` seconds
+    after its last trim (0: every call; negative: never).
+
+    every (Optional[float]): Seconds between trims; None reads `trim_seconds()`.
+    clock (Callable[[], float]): The time (tests swap it).
+    """
+
+    def __init__(self, every: Optional[float] = None, clock: Callable[[], float] = time.monotonic) -> None:
+        self.every = trim_seconds() if every is None else every
+        self.clock = clock
+        self.last = clock()
+
+    def __call__(self) -> bool:
+        """RETURNS (bool): Whether it trimmed."""
+        if self.every < 0:
+            return False
+        now = self.clock()
+        if now - self.last < self.every:
+            return False
+        self.last = now
+        return release_free_heap()

@@ -6,20 +6,34 @@ rows are made, inside `nlp.memory_zone()`, so the strings, lexemes and
 tokenizer cache entries a batch adds are freed with it. A batch is capped by
 characters as well as by documents, so one long document does not bring
 others into its forward pass; a batch that runs out of memory is split in
-halves down to one document. After each batch the allocator's free pages go
-back to the operating system (`heap.release_free_heap`).
+halves down to one document. Between batches the allocator's free pages go
+back to the operating system every few seconds (`heap.py`).
 """
 
-from typing import Callable, Iterator, List, Sequence, Tuple, TypeVar
+from typing import Callable, Iterator, List, Optional, Sequence, Tuple, TypeVar
 
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from .heap import release_free_heap
+from .heap import HeapTrimmer
 
 Row = TypeVar("Row")
 
 DEFAULT_BATCH_CHARS = 50_000
+
+# One per process: the time between trims counts across blocks and pieces.
+_trimmer: Optional[HeapTrimmer] = None
+
+
+def trim_heap() -> bool:
+    """Give the heap's free pages back when the process's trim is due.
+
+    RETURNS (bool): Whether it trimmed.
+    """
+    global _trimmer
+    if _trimmer is None:
+        _trimmer = HeapTrimmer()
+    return _trimmer()
 
 
 def char_capped_batches(lengths: Sequence[int], *, batch_size: int, batch_chars: int) -> Iterator[List[int]]:
@@ -95,7 +109,7 @@ def annotate_texts(
     lengths = [len(text) for text in texts]
     for batch in char_capped_batches(lengths, batch_size=batch_size, batch_chars=batch_chars):
         rows = _annotate_batch(nlp, [texts[i] for i in batch], make_row, make_error)
-        release_free_heap()
+        trim_heap()
         yield batch, rows
 
 

@@ -12,6 +12,7 @@ import torch
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from spacy_bert_components.batch import heap
 from spacy_bert_components.batch.columns import ColumnSpec, annotate_table
 from spacy_bert_components.batch.pipe_batches import (
     annotate_texts,
@@ -124,11 +125,11 @@ def test_strings_a_batch_adds_are_freed_after_its_rows_are_made():
     assert out.column("n_tokens").to_pylist() == [6] * 40
 
 
-def test_free_heap_goes_back_to_the_system_after_every_batch(monkeypatch):
-    """glibc keeps what a batch freed in its arenas; each batch ends with a
-    trim, before its rows are handed on."""
+def test_the_heap_is_trimmed_between_batches(monkeypatch):
+    """glibc keeps what a batch freed in its arenas; the runner offers a
+    trim after each batch, before its rows are handed on."""
     trims: List[int] = []
-    monkeypatch.setattr("spacy_bert_components.batch.pipe_batches.release_free_heap", lambda: trims.append(1))
+    monkeypatch.setattr("spacy_bert_components.batch.pipe_batches.trim_heap", lambda: trims.append(1))
     nlp = spacy.blank("en")
     seen = []
     for batch, _rows in annotate_texts(nlp, ["a b", "c d", "e f", "g h", "i j"], len, str, batch_size=2):
@@ -137,8 +138,27 @@ def test_free_heap_goes_back_to_the_system_after_every_batch(monkeypatch):
     assert seen == [[0, 1], [2, 3], [4]]
 
 
+def test_a_trim_is_due_every_so_many_seconds(monkeypatch):
+    trims: List[float] = []
+    now = [100.0]
+    monkeypatch.setattr(heap, "release_free_heap", lambda: trims.append(now[0]) or True)
+    trimmer = heap.HeapTrimmer(every=2.0, clock=lambda: now[0])
+    for t in (100.5, 101.9, 102.0, 103.0, 104.5, 104.6):
+        now[0] = t
+        trimmer()
+    assert trims == [102.0, 104.5]
+    assert [heap.HeapTrimmer(every=0.0, clock=lambda: 1.0)() for _ in range(3)] == [True] * 3
+    assert not heap.HeapTrimmer(every=-1.0)()
+
+
+def test_trim_seconds_from_the_environment(monkeypatch):
+    monkeypatch.setenv(heap.TRIM_SECONDS_ENV, "0.5")
+    assert heap.HeapTrimmer().every == 0.5
+    monkeypatch.setenv(heap.TRIM_SECONDS_ENV, "often")
+    with pytest.raises(ValueError, match=heap.TRIM_SECONDS_ENV):
+        heap.trim_seconds()
+
+
 @pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="malloc_trim is glibc's")
 def test_release_free_heap_trims_on_glibc():
-    from spacy_bert_components.batch.heap import release_free_heap
-
-    assert release_free_heap() is True
+    assert heap.release_free_heap() is True
