@@ -4,11 +4,12 @@ A batch's docs and tensors are freed when its rows are made, but glibc keeps
 the freed pages in its arenas, fragmented between the small objects that
 outlive the batch: over a long run the process's RSS creeps up although
 Python's objects, spaCy's strings and torch's tensors stay flat.
-`malloc_trim(0)` returns the free pages of every arena. The batches after a
-trim fault those pages in again, so the runner trims at most every
-`$SPACY_BERT_TRIM_SECONDS` seconds (default 2; 0: after every batch; a
-negative value: never). Elsewhere (macOS, musl) there is no such call and
-nothing is done.
+`malloc_trim(0)` returns the free pages of every arena. The runner trims
+after every batch by default: trimmed every 2 s, RSS and words/s still drift
+over 50,000 texts (docs/batch_runner.md). The batches after a trim fault the
+pages in again, which costs words/s; `$SPACY_BERT_TRIM_SECONDS` spaces the
+trims (0: after every batch; a negative value: never). Elsewhere (macOS,
+musl) there is no such call and nothing is done.
 """
 
 import ctypes
@@ -19,7 +20,7 @@ from functools import lru_cache
 from typing import Callable, Optional
 
 TRIM_SECONDS_ENV = "SPACY_BERT_TRIM_SECONDS"
-DEFAULT_TRIM_SECONDS = 2.0
+DEFAULT_TRIM_SECONDS = 0.0
 
 
 @lru_cache(maxsize=1)

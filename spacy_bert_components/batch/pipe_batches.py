@@ -6,8 +6,8 @@ rows are made, inside `nlp.memory_zone()`, so the strings, lexemes and
 tokenizer cache entries a batch adds are freed with it. A batch is capped by
 characters as well as by documents, so one long document does not bring
 others into its forward pass; a batch that runs out of memory is split in
-halves down to one document. Between batches the allocator's free pages go
-back to the operating system every few seconds (`heap.py`).
+halves down to one document. After a batch the allocator's free pages go
+back to the operating system (`heap.py`).
 """
 
 from typing import Callable, Iterator, List, Optional, Sequence, Tuple, TypeVar
