@@ -91,6 +91,14 @@ def spec_for_pipeline(nlp: Language) -> ColumnSpec:
     return spec_from_components(components)
 
 
+def check_pipeline_columns(nlp: Language, spec: ColumnSpec, model: Optional[str]) -> None:
+    """Raise when a worker's loaded pipeline `nlp` (from `model`) produces
+    other columns than the driver planned (`spec`)."""
+    found = spec_for_pipeline(nlp)
+    if found != spec:
+        raise RuntimeError(f"the pipeline {model} produces columns {found.names()}, expected {spec.names()}")
+
+
 def output_schema(spec: ColumnSpec) -> pa.Schema:
     """RETURNS (pa.Schema): The schema of the output files for `spec`."""
     fields = [("id", pa.string()), ("source", SOURCE_TYPE), ("n_tokens", pa.int32())]

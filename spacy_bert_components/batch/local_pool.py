@@ -25,7 +25,7 @@ from ..corpus.blocks import Block
 from ..corpus.readers import READ_SCHEMA, read_block
 from ..corpus.sources import ReadOptions
 from ..errors import RunFailure
-from .columns import ColumnSpec, annotate_table, spec_for_pipeline
+from .columns import ColumnSpec, annotate_table, check_pipeline_columns
 from .pipe_batches import DEFAULT_BATCH_CHARS
 
 # Pieces in flight per process: one running, the next ones queued, so a
@@ -59,11 +59,7 @@ def _worker_pipeline(settings: PieceSettings) -> Language:
 
         set_compute_threads(settings.threads)
         nlp = load_pipeline(settings.model, worker=True)
-        found = spec_for_pipeline(nlp)
-        if found != settings.spec:
-            raise RuntimeError(
-                f"the pipeline {settings.model} produces columns {found.names()}, expected {settings.spec.names()}"
-            )
+        check_pipeline_columns(nlp, settings.spec, settings.model)
         _NLP = nlp
     return _NLP
 

@@ -17,7 +17,7 @@ from ..corpus.blocks import Block
 from ..corpus.readers import READ_SCHEMA, read_block
 from ..corpus.sources import ReadOptions
 from ..errors import GPUUnavailableError
-from .columns import ColumnSpec, annotate_table, spec_for_pipeline
+from .columns import ColumnSpec, annotate_table, check_pipeline_columns
 from .pipe_batches import DEFAULT_BATCH_CHARS
 
 # Read tasks are light (a few ms of I/O per block). Reserving a whole CPU for
@@ -174,9 +174,7 @@ class Annotator:
             # actor, so that GPU is device 0 here.
             require_gpu(0)
         self.nlp = load_pipeline(model, worker=True)
-        found = spec_for_pipeline(self.nlp)
-        if found != spec:
-            raise RuntimeError(f"the pipeline {model} produces columns {found.names()}, expected {spec.names()}")
+        check_pipeline_columns(self.nlp, spec, model)
         self.spec = spec
         self.batch_size = batch_size
         self.batch_chars = batch_chars
