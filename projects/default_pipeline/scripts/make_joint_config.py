@@ -40,7 +40,7 @@ HEADS = {
 }
 # The trained heads `--from-trained` starts from. The light ones are the
 # default pipeline's, as `configs/assemble.cfg` names them (the distilled
-# sentiment head, the continued SRL head); the frozen ones are the task
+# sentiment head, the SRL head trained on the served windows); the frozen ones are the task
 # projects' frozen configs, trained.
 ASSEMBLE_CONFIG = Path(__file__).resolve().parents[1] / "configs" / "assemble.cfg"
 TRAINED_FROZEN = {
