@@ -11,9 +11,10 @@ blocks: one corpus of BBC news articles (`--bbc-dir`, a seeded sample) run
 soak: `--texts` distinct short texts (BBC sentences of 8+ words, each tagged
     with a made-up reference word, as real corpora keep bringing new strings)
     through `spacy-bert annotate --local`; the process's RSS is sampled every
-    3 s and read at each written block. Prints RSS after the first 5,000 texts
-    and after the last block, and words/s in the first and last tenth of the
-    blocks (from the blocks' write times and token counts).
+    second and read at each written block. Prints RSS after the first 5,000
+    texts and after the last block, words/s in the first and last tenth of
+    the blocks (from the blocks' write times and token counts) and of each
+    tenth, and each tenth's words per CPU second of the process.
 cores: the default command (a pool of one process of one thread per CPU)
     and Ray (`--address local`, a worker per CPU) against one core (`--local
     --threads 1`), words/s of each from the runs' manifests (the annotation
@@ -75,21 +76,26 @@ def soak_corpus(bbc_dir: Path, n_texts: int) -> Path:
     return path
 
 
-def run(args: List[str], *, sample_rss: bool = False) -> Tuple[Dict, float, List[Tuple[float, int]]]:
+Sample = Tuple[float, int, float]
+
+
+def run(args: List[str], *, sample_rss: bool = False) -> Tuple[Dict, float, List[Sample]]:
     """RETURNS: the run's manifest, its peak RSS in GB (`/usr/bin/time -v`)
-    and, with sample_rss, (time, RSS bytes) samples every 3 s."""
+    and, with sample_rss, (time, RSS bytes, CPU seconds used) samples of the
+    annotating process every second."""
     output = Path(args[args.index("--output") + 1])
     shutil.rmtree(output, ignore_errors=True)
     log = output.with_suffix(".time.log")
     proc = subprocess.Popen(["/usr/bin/time", "-v", "-o", str(log), CLI, "annotate", *args], stderr=subprocess.DEVNULL)
-    samples: List[Tuple[float, int]] = []
+    samples: List[Sample] = []
     if sample_rss:
         child = _child_pid(proc.pid)
         while proc.poll() is None:
             rss = _rss(child) if child else None
-            if rss is not None:
-                samples.append((time.time(), rss))
-            time.sleep(3)
+            cpu = _cpu_seconds(child) if child else None
+            if rss is not None and cpu is not None:
+                samples.append((time.time(), rss, cpu))
+            time.sleep(1)
     proc.wait()
     peak_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", log.read_text()).group(1))
     manifest = json.loads((output / "_manifest.json").read_text())
@@ -116,6 +122,15 @@ def _rss(pid: int) -> Optional[int]:
     except OSError:
         return None
     return None
+
+
+def _cpu_seconds(pid: int) -> Optional[float]:
+    """RETURNS: user + system CPU seconds of the process, all its threads."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def blocks(args: argparse.Namespace) -> None:
@@ -147,8 +162,12 @@ def soak(args: argparse.Namespace) -> None:
     written.sort()
 
     def rss_at(moment: float) -> int:
-        before = [rss for t, rss in samples if t <= moment]
+        before = [rss for t, rss, _ in samples if t <= moment]
         return before[-1] if before else samples[0][1]
+
+    def cpu_at(moment: float) -> float:
+        before = [cpu for t, _, cpu in samples if t <= moment]
+        return before[-1] if before else samples[0][2]
 
     texts_done, first_5k = 0, None
     for moment, rows, _ in written:
@@ -169,9 +188,28 @@ def soak(args: argparse.Namespace) -> None:
         f"{last / first_5k:.3f}x; peak {peak:.3f} GB"
     )
     print(f"words/s, first tenth of the blocks {first:,.0f}, last tenth {final:,.0f}: {final / first:.3f}x")
+    # Each block's words/s runs from the previous block's write: the first
+    # block (the pipeline's load) is left out. Words per CPU second (the
+    # process's user + system time, sampled every second) show the work a
+    # word costs, apart from what else the machine runs.
+    blocks_after_first = len(written) - 1
+    bounds = [1 + round(i * blocks_after_first / 10) for i in range(11)]
+    parts = [(start, end) for start, end in zip(bounds, bounds[1:]) if end > start]
+    tenths = [words_per_second(written[start:end], written[start - 1][0]) for start, end in parts]
+    per_cpu = [
+        sum(tokens for _, _, tokens in written[start:end])
+        / (cpu_at(written[end - 1][0]) - cpu_at(written[start - 1][0]))
+        for start, end in parts
+    ]
+    print("words/s of each tenth:", ", ".join(f"{w:,.0f}" for w in tenths))
+    print(
+        "words per CPU second of each tenth:",
+        ", ".join(f"{w:,.0f}" for w in per_cpu),
+        f"(last / first {per_cpu[-1] / per_cpu[0]:.3f}x)",
+    )
     print(
         "RSS samples (s, GB):",
-        ", ".join(f"{t - samples[0][0]:.0f}:{r / 1e9:.2f}" for t, r in samples[:: max(1, len(samples) // 15)]),
+        ", ".join(f"{t - samples[0][0]:.0f}:{r / 1e9:.2f}" for t, r, _ in samples[:: max(1, len(samples) // 15)]),
     )
 
 
