@@ -190,8 +190,8 @@ def soak(args: argparse.Namespace) -> None:
     print(f"words/s, first tenth of the blocks {first:,.0f}, last tenth {final:,.0f}: {final / first:.3f}x")
     # Each block's words/s runs from the previous block's write: the first
     # block (the pipeline's load) is left out. Words per CPU second (the
-    # process's user + system time, sampled every second) show the work a
-    # word costs, apart from what else the machine runs.
+    # process's user + system time, sampled every second) tell a stretch that
+    # waited from one whose words took more CPU time.
     blocks_after_first = len(written) - 1
     bounds = [1 + round(i * blocks_after_first / 10) for i in range(11)]
     parts = [(start, end) for start, end in zip(bounds, bounds[1:]) if end > start]
