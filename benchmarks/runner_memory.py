@@ -175,19 +175,10 @@ def soak(args: argparse.Namespace) -> None:
         if first_5k is None and texts_done >= 5000:
             first_5k = rss_at(moment)
     last = rss_at(written[-1][0])
-    tenth = max(1, len(written) // 10)
 
     def words_per_second(part: List[Tuple[float, int, int]], start: float) -> float:
         return sum(tokens for _, _, tokens in part) / (part[-1][0] - start)
 
-    first = words_per_second(written[1 : tenth + 1], written[0][0])
-    final = words_per_second(written[-tenth:], written[-tenth - 1][0])
-    print(f"{args.texts} texts, {len(written)} blocks, {manifest['timing']['tokens_per_second']:,.0f} words/s overall")
-    print(
-        f"RSS after the first 5,000 texts {first_5k / 1e9:.3f} GB, after the last block {last / 1e9:.3f} GB: "
-        f"{last / first_5k:.3f}x; peak {peak:.3f} GB"
-    )
-    print(f"words/s, first tenth of the blocks {first:,.0f}, last tenth {final:,.0f}: {final / first:.3f}x")
     # Each block's words/s runs from the previous block's write: the first
     # block (the pipeline's load) is left out. Words per CPU second (the
     # process's user + system time, sampled every second) tell a stretch that
@@ -201,6 +192,13 @@ def soak(args: argparse.Namespace) -> None:
         / (cpu_at(written[end - 1][0]) - cpu_at(written[start - 1][0]))
         for start, end in parts
     ]
+    first, final = tenths[0], tenths[-1]
+    print(f"{args.texts} texts, {len(written)} blocks, {manifest['timing']['tokens_per_second']:,.0f} words/s overall")
+    print(
+        f"RSS after the first 5,000 texts {first_5k / 1e9:.3f} GB, after the last block {last / 1e9:.3f} GB: "
+        f"{last / first_5k:.3f}x; peak {peak:.3f} GB"
+    )
+    print(f"words/s, first tenth of the blocks {first:,.0f}, last tenth {final:,.0f}: {final / first:.3f}x")
     print("words/s of each tenth:", ", ".join(f"{w:,.0f}" for w in tenths))
     print(
         "words per CPU second of each tenth:",

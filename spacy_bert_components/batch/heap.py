@@ -76,3 +76,17 @@ class HeapTrimmer:
             return False
         self.last = now
         return release_free_heap()
+
+
+@lru_cache(maxsize=1)
+def _process_trimmer() -> HeapTrimmer:
+    # One per process: the time between trims counts across blocks and pieces.
+    return HeapTrimmer()
+
+
+def trim_heap() -> bool:
+    """Give the heap's free pages back when the process's trim is due.
+
+    RETURNS (bool): Whether it trimmed.
+    """
+    return _process_trimmer()()

@@ -10,30 +10,16 @@ halves down to one document. After a batch the allocator's free pages go
 back to the operating system (`heap.py`).
 """
 
-from typing import Callable, Iterator, List, Optional, Sequence, Tuple, TypeVar
+from typing import Callable, Iterator, List, Sequence, Tuple, TypeVar
 
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from .heap import HeapTrimmer
+from .heap import trim_heap
 
 Row = TypeVar("Row")
 
 DEFAULT_BATCH_CHARS = 50_000
-
-# One per process: the time between trims counts across blocks and pieces.
-_trimmer: Optional[HeapTrimmer] = None
-
-
-def trim_heap() -> bool:
-    """Give the heap's free pages back when the process's trim is due.
-
-    RETURNS (bool): Whether it trimmed.
-    """
-    global _trimmer
-    if _trimmer is None:
-        _trimmer = HeapTrimmer()
-    return _trimmer()
 
 
 def char_capped_batches(lengths: Sequence[int], *, batch_size: int, batch_chars: int) -> Iterator[List[int]]:
