@@ -8,11 +8,13 @@ prediction: spaCy's own greedy decisions, taken for a whole batch in array
 operations (`greedy.py`) where its rules cover the model and the docs.
 """
 
-from typing import Any, Callable, Iterable, Optional
+from bisect import bisect_right
+from typing import Any, Callable, Dict, Iterable, Optional
 
 from spacy.language import Language
 from spacy.pipeline import EntityRecognizer
 from spacy.tokens import Doc, Span
+from spacy.training import Example
 from thinc.api import Config, Model
 
 from ..torch_gemm import use_torch_gemm
@@ -37,9 +39,43 @@ name = "default"
 DEFAULT_NER_MODEL = Config().from_str(DEFAULT_NER_CONFIG)["model"]
 
 
+def entities_within_sentences(example: Example) -> Example:
+    """The example, with every gold entity that crosses a sentence start of
+    the predicted doc made missing.
+
+    spaCy's transitions cannot build an entity across a sentence start, and
+    its oracle raises E024 when a gold entity needs one (CoNLL-2003 has
+    ", Inc." after "Co ." where the sentencizer starts a sentence at "Inc.").
+    Such an entity's tokens count as missing: neither entity nor "O".
+
+    example (Example): A training example.
+    RETURNS (Example): The example itself, or one with a changed reference.
+    """
+    predicted, reference = example.predicted, example.reference
+    if not predicted.has_annotation("SENT_START") or not reference.ents:
+        return example
+    # Character offsets of the predicted sentence starts, so that the check
+    # holds whatever the two docs' tokenizations.
+    sent_starts = predicted.to_array(["SENT_START", "IDX"])[1:]
+    starts = sent_starts[sent_starts[:, 0] == 1, 1].tolist()
+    crossing = [
+        ent for ent in reference.ents if bisect_right(starts, ent.start_char) < bisect_right(starts, ent.end_char - 1)
+    ]
+    if not crossing:
+        return example
+    gold = reference.copy()
+    kept = [Span(gold, e.start, e.end, label=e.label, kb_id=e.kb_id) for e in reference.ents if e not in crossing]
+    gold.set_ents(kept, missing=[gold[e.start : e.end] for e in crossing], default="unmodified")
+    return Example(predicted, gold)
+
+
 class BertEntityRecognizer(EntityRecognizer):
     """spaCy's `EntityRecognizer`, predicting through `greedy.decode`: the
-    same entities, without spaCy's per-state validity checks."""
+    same entities, without spaCy's per-state validity checks; in training,
+    gold entities across a predicted sentence start are missing."""
+
+    def update(self, examples: Iterable[Example], **kwargs: Any) -> Dict[str, float]:
+        return super().update([entities_within_sentences(eg) for eg in examples], **kwargs)
 
     def predict(self, docs: Iterable[Doc]) -> Any:
         docs = [docs] if isinstance(docs, Doc) else list(docs)

@@ -11,6 +11,7 @@ from spacy.util import fix_random_seed
 from thinc.api import Adam
 
 from spacy_bert_components.errors import MissingUpstreamError
+from spacy_bert_components.ner.component import entities_within_sentences
 
 from ..util import blank_with_encoder, listener_config
 
@@ -151,3 +152,36 @@ def test_light_window_head_overfits_and_round_trips(tiny_bert, tmp_path):
     nlp.to_disk(tmp_path / "nlp")
     loaded = spacy.load(tmp_path / "nlp")
     assert [_ents(doc) for doc in loaded.pipe(texts, batch_size=1)] == [ents for _, ents in TRAIN_DATA]
+
+
+def _baird(vocab, sent_starts):
+    # CoNLL-2003's "Robert W. Baird & Co . , Inc.": the sentencizer starts a
+    # sentence at "Inc.", inside the gold entity ", Inc.".
+    words = ["Baird", "&", "Co", ".", ",", "Inc.", "won", "."]
+    ents = ["B-ORG", "I-ORG", "I-ORG", "I-ORG", "B-ORG", "I-ORG", "O", "O"]
+    return Doc(vocab, words=words, sent_starts=sent_starts), Doc(vocab, words=words, ents=ents)
+
+
+def test_an_entity_across_a_predicted_sentence_start_is_missing():
+    vocab = spacy.blank("en").vocab
+    predicted, reference = _baird(vocab, [True, False, False, False, False, True, False, False])
+    example = entities_within_sentences(Example(predicted, reference))
+    assert [(e.text, e.label_) for e in example.reference.ents] == [("Baird & Co .", "ORG")]
+    assert [t.ent_iob_ for t in example.reference] == ["B", "I", "I", "I", "", "", "O", "O"]
+    assert [(e.text, e.label_) for e in reference.ents] == [("Baird & Co .", "ORG"), (", Inc.", "ORG")]
+    # Nothing changes where the sentence starts leave the entities whole.
+    predicted, reference = _baird(vocab, [True, False, False, False, True, False, False, False])
+    example = Example(predicted, reference)
+    assert entities_within_sentences(example) is example
+
+
+def test_training_goes_on_past_an_entity_across_a_sentence_start(trained_nlp, monkeypatch):
+    """spaCy's oracle raises E024 for such an entity in a doc longer than the
+    oracle cut (drawn from 2-7 tokens here, so the 8 tokens always are)."""
+    ner = trained_nlp.get_pipe("ner")
+    monkeypatch.setitem(ner.cfg, "update_with_oracle_cut_size", 4)
+    predicted, reference = _baird(trained_nlp.vocab, [True, False, False, False, False, True, False, False])
+    trained_nlp.get_pipe("transformer")(predicted)  # what the listener reads outside nlp.update
+    losses = {}
+    ner.update([Example(predicted, reference)], losses=losses)
+    assert losses["ner"] > 0
