@@ -76,13 +76,14 @@ def soak_corpus(bbc_dir: Path, n_texts: int) -> Path:
     return path
 
 
-Sample = Tuple[float, int, float]
+# (time, RSS bytes, CPU seconds of the process, its system CPU seconds, its
+# minor page faults, the machine's steal seconds)
+Sample = Tuple[float, int, float, float, int, float]
 
 
 def run(args: List[str], *, sample_rss: bool = False) -> Tuple[Dict, float, List[Sample]]:
     """RETURNS: the run's manifest, its peak RSS in GB (`/usr/bin/time -v`)
-    and, with sample_rss, (time, RSS bytes, CPU seconds used) samples of the
-    annotating process every second."""
+    and, with sample_rss, a `Sample` of the annotating process every second."""
     output = Path(args[args.index("--output") + 1])
     shutil.rmtree(output, ignore_errors=True)
     log = output.with_suffix(".time.log")
@@ -92,9 +93,9 @@ def run(args: List[str], *, sample_rss: bool = False) -> Tuple[Dict, float, List
         child = _child_pid(proc.pid)
         while proc.poll() is None:
             rss = _rss(child) if child else None
-            cpu = _cpu_seconds(child) if child else None
-            if rss is not None and cpu is not None:
-                samples.append((time.time(), rss, cpu))
+            stat = _cpu_and_faults(child) if child else None
+            if rss is not None and stat is not None:
+                samples.append((time.time(), rss, *stat, _steal_seconds()))
             time.sleep(1)
     proc.wait()
     peak_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", log.read_text()).group(1))
@@ -124,13 +125,21 @@ def _rss(pid: int) -> Optional[int]:
     return None
 
 
-def _cpu_seconds(pid: int) -> Optional[float]:
-    """RETURNS: user + system CPU seconds of the process, all its threads."""
+def _cpu_and_faults(pid: int) -> Optional[Tuple[float, float, int]]:
+    """RETURNS: user + system CPU seconds of the process (all its threads),
+    its system CPU seconds and its minor page faults."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    tick = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / tick, int(fields[12]) / tick, int(fields[7])
+
+
+def _steal_seconds() -> float:
+    """RETURNS: CPU seconds the hypervisor gave to others, all CPUs (0 on bare metal)."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+    return int(fields[8]) / os.sysconf("SC_CLK_TCK") if len(fields) > 8 else 0.0
 
 
 def blocks(args: argparse.Namespace) -> None:
@@ -161,13 +170,12 @@ def soak(args: argparse.Namespace) -> None:
         )
     written.sort()
 
-    def rss_at(moment: float) -> int:
-        before = [rss for t, rss, _ in samples if t <= moment]
-        return before[-1] if before else samples[0][1]
+    def sample_at(moment: float) -> Sample:
+        before = [sample for sample in samples if sample[0] <= moment]
+        return before[-1] if before else samples[0]
 
-    def cpu_at(moment: float) -> float:
-        before = [cpu for t, _, cpu in samples if t <= moment]
-        return before[-1] if before else samples[0][2]
+    def rss_at(moment: float) -> int:
+        return sample_at(moment)[1]
 
     texts_done, first_5k = 0, None
     for moment, rows, _ in written:
@@ -187,11 +195,13 @@ def soak(args: argparse.Namespace) -> None:
     bounds = [1 + round(i * blocks_after_first / 10) for i in range(11)]
     parts = [(start, end) for start, end in zip(bounds, bounds[1:]) if end > start]
     tenths = [words_per_second(written[start:end], written[start - 1][0]) for start, end in parts]
-    per_cpu = [
-        sum(tokens for _, _, tokens in written[start:end])
-        / (cpu_at(written[end - 1][0]) - cpu_at(written[start - 1][0]))
+    # Per tenth: the change of each sampled counter, and its words.
+    deltas = [
+        [b - a for a, b in zip(sample_at(written[start - 1][0]), sample_at(written[end - 1][0]))]
         for start, end in parts
     ]
+    words = [sum(tokens for _, _, tokens in written[start:end]) for start, end in parts]
+    per_cpu = [n / d[2] for n, d in zip(words, deltas)]
     first, final = tenths[0], tenths[-1]
     print(f"{args.texts} texts, {len(written)} blocks, {manifest['timing']['tokens_per_second']:,.0f} words/s overall")
     print(
@@ -205,9 +215,12 @@ def soak(args: argparse.Namespace) -> None:
         ", ".join(f"{w:,.0f}" for w in per_cpu),
         f"(last / first {per_cpu[-1] / per_cpu[0]:.3f}x)",
     )
+    print("system share of the process's CPU time:", ", ".join(f"{d[3] / d[2]:.1%}" for d in deltas))
+    print("minor page faults per 1,000 words:", ", ".join(f"{1000 * d[4] / n:,.0f}" for n, d in zip(words, deltas)))
+    print("steal time of the machine, % of one CPU:", ", ".join(f"{100 * d[5] / d[0]:.1f}" for d in deltas))
     print(
         "RSS samples (s, GB):",
-        ", ".join(f"{t - samples[0][0]:.0f}:{r / 1e9:.2f}" for t, r, _ in samples[:: max(1, len(samples) // 15)]),
+        ", ".join(f"{s[0] - samples[0][0]:.0f}:{s[1] / 1e9:.2f}" for s in samples[:: max(1, len(samples) // 15)]),
     )
 
 

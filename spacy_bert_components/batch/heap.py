@@ -1,15 +1,16 @@
 """Handing the heap the batches freed back to the operating system.
 
-A batch's docs and tensors are freed when its rows are made, but glibc keeps
-the freed pages in its arenas, fragmented between the small objects that
-outlive the batch: over a long run the process's RSS creeps up although
-Python's objects, spaCy's strings and torch's tensors stay flat.
-`malloc_trim(0)` returns the free pages of every arena. The runner trims
-after every batch by default: trimmed every 2 s, RSS and words/s still drift
-over 50,000 texts (docs/batch_runner.md). The batches after a trim fault the
-pages in again, which costs words/s; `$SPACY_BERT_TRIM_SECONDS` spaces the
-trims (0: after every batch; a negative value: never). Elsewhere (macOS,
-musl) there is no such call and nothing is done.
+On glibc's malloc (`$SPACY_BERT_ALLOCATOR=system`, or no jemalloc found: see
+`allocator.py`), a batch's docs and tensors are freed when its rows are
+made, but glibc keeps the freed pages in its arenas, fragmented between the
+small objects that outlive the batch: over a long run the process's RSS
+creeps up although Python's objects, spaCy's strings and torch's tensors
+stay flat. `malloc_trim(0)` returns the free pages of every arena; the runner
+trims after every batch by default, and the next batch faults its pages in
+again, which costs words/s (docs/batch_runner.md). `$SPACY_BERT_TRIM_SECONDS`
+spaces the trims (0: after every batch; a negative value: never). On another
+allocator (jemalloc returns unused pages itself), and where there is no
+such call (macOS, musl), nothing is done.
 """
 
 import ctypes
@@ -19,13 +20,15 @@ import time
 from functools import lru_cache
 from typing import Callable, Optional
 
+from .allocator import loaded_allocator
+
 TRIM_SECONDS_ENV = "SPACY_BERT_TRIM_SECONDS"
 DEFAULT_TRIM_SECONDS = 0.0
 
 
 @lru_cache(maxsize=1)
 def _malloc_trim() -> Optional[Callable[[int], int]]:
-    if not sys.platform.startswith("linux"):
+    if not sys.platform.startswith("linux") or loaded_allocator() != "system":
         return None
     try:
         return ctypes.CDLL(None).malloc_trim  # glibc; musl has no malloc_trim

@@ -15,6 +15,7 @@ from ..corpus.blocks import Block, Plan, plan_blocks
 from ..corpus.sources import ReadOptions, Source, find_sources
 from ..errors import UsageError
 from ..pipeline import require_encoder
+from .allocator import loaded_allocator
 from .columns import ColumnSpec, output_schema
 from .manifest import MANIFEST_NAME, read_manifest, run_key
 from .model import columns_for_model, model_path, pipeline_hash
@@ -196,6 +197,7 @@ def start_manifest(plan: RunPlan, blocks: Plan, *, workers: int, started: str) -
             "gpus_per_worker": settings.gpus_per_worker,
             "address": settings.address,
             "host": platform.node(),
+            "allocator": loaded_allocator(),
         },
         "plan": {"rows_per_block": blocks.rows_per_block, "blocks": len(blocks.blocks)},
         "schema": plan.schema.to_string(show_schema_metadata=False),

@@ -3,6 +3,7 @@ the task packages do the work, and heavy imports wait inside the commands so
 that `--help` is instant."""
 
 import json
+import sys
 from pathlib import Path
 from typing import Optional
 
@@ -145,4 +146,15 @@ cli.add_command(encoder)
 
 
 def main() -> None:  # pragma: no cover - console entry point
+    if sys.argv[1:2] == ["annotate"]:
+        # A long run annotates on jemalloc where it is installed: the
+        # command starts itself again with it preloaded (batch/allocator.py).
+        from ..batch.allocator import restart_with_allocator
+        from ..errors import EXIT_USAGE
+
+        try:
+            restart_with_allocator()
+        except ValueError as err:
+            click.echo(f"Error: {err}", err=True)
+            sys.exit(EXIT_USAGE)
     cli(prog_name="spacy-bert")
