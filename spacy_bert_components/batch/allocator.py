@@ -105,9 +105,10 @@ def restart_with_allocator() -> None:
     preloaded, where that applies; else return and go on. Call it first
     thing in a console command: it replaces the process (same PID, same
     arguments)."""
+    argv = getattr(sys, "orig_argv", None)  # Python 3.10+: the command line as typed, `-m` included
     environ = restart_environment(os.environ, loaded_allocator(), find_jemalloc())
-    if environ is None:
+    if environ is None or not argv:
         return
     sys.stdout.flush()
     sys.stderr.flush()
-    os.execve(sys.executable, sys.orig_argv, environ)
+    os.execve(sys.executable, argv, environ)
