@@ -14,7 +14,9 @@ soak: `--texts` distinct short texts (BBC sentences of 8+ words, each tagged
     second and read at each written block. Prints RSS after the first 5,000
     texts and after the last block, words/s in the first and last tenth of
     the blocks (from the blocks' write times and token counts) and of each
-    tenth, and each tenth's words per CPU second of the process.
+    tenth, and each tenth's words per CPU second of the process, its kernel
+    share of that CPU time, its page faults per 1,000 words and the
+    machine's steal time.
 cores: the default command (a pool of one process of one thread per CPU)
     and Ray (`--address local`, a worker per CPU) against one core (`--local
     --threads 1`), words/s of each from the runs' manifests (the annotation
@@ -157,6 +159,8 @@ def blocks(args: argparse.Namespace) -> None:
 
 
 def soak(args: argparse.Namespace) -> None:
+    if args.texts <= 5000:
+        raise SystemExit("soak: --texts must be over 5,000 (RSS is read after the first 5,000)")
     corpus = soak_corpus(args.bbc_dir, args.texts)
     out = OUT / "soak"
     manifest, peak, samples = run(
