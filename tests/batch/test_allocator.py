@@ -4,8 +4,6 @@ import json
 import subprocess
 import sys
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 
 from spacy_bert_components.batch.allocator import (
@@ -14,6 +12,8 @@ from spacy_bert_components.batch.allocator import (
     loaded_allocator,
     restart_environment,
 )
+
+from .conftest import write_parquet
 
 MAPS = "7f00-7f01 r-xp 00000000 fd:00 1 /usr/lib/x86_64-linux-gnu/libc.so.6\n"
 JEMALLOC_MAPS = MAPS + "7f02-7f03 r-xp 00000000 fd:00 2 /usr/lib/x86_64-linux-gnu/libjemalloc.so.2\n"
@@ -73,7 +73,7 @@ def test_an_allocator_by_path(tmp_path):
 
 
 def _annotate(tmp_path, tiny_pipeline, env):
-    pq.write_table(pa.table({"id": ["a"], "text": ["Angela Merkel visited Paris."]}), tmp_path / "in.parquet")
+    write_parquet(tmp_path / "in.parquet", ["Angela Merkel visited Paris."], ids=["a"])
     args = [sys.executable, "-c", "from spacy_bert_components.cli.main import main; main()", "annotate", "--local"]
     args += ["--model", tiny_pipeline, "-o", str(tmp_path / "out"), str(tmp_path / "in.parquet")]
     return subprocess.run(args, env=env, capture_output=True, text=True, timeout=300)
